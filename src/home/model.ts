@@ -1,0 +1,419 @@
+/**
+ * The home as the plugin knows it: one source of truth for devices, rooms, departure mode,
+ * last-known state with timestamps, reachability and per-room climate-control status.
+ * Every command, whoever asks (HomeKit, Google, the climate algorithm, the CLI), goes through
+ * `command()`, tagged with its source.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logger.js';
+import {
+  isCoverType,
+  type CommandResult,
+  type CommandSource,
+  type DeviceCommand,
+  type DeviceDescriptor,
+  type DeviceState,
+  type DeviceType,
+  type Gateway,
+  type GatewayEvents,
+  type GatewayInfo,
+  type Weather,
+} from '../gateway/types.js';
+import { CommandPath } from './command-path.js';
+
+export interface HomeDevice {
+  /** `<gateway key>/<device id>`: unique inside the plugin. */
+  readonly key: string;
+  readonly gatewayKey: string;
+  readonly id: string;
+  /** The gateway's own id from bridge/info (falls back to the gateway key). */
+  gatewayId: string;
+  gatewayInfo?: GatewayInfo;
+  descriptor: DeviceDescriptor;
+  state: DeviceState;
+  /** When the last valid state message arrived (ms, the home's clock); undefined = never. */
+  stateUpdatedAt?: number;
+  /** The device's own radio availability as the gateway reports it. */
+  available: boolean;
+  /** Commands can reach it and its state is live: gateway online, device available, state known. */
+  reachable: boolean;
+}
+
+export type ModeSource = CommandSource | 'gateway' | 'restore';
+
+export interface RoomClimateStatus {
+  /** The user's on/off for automatic control of this room. */
+  enabled: boolean;
+  /** Set by the climate controller while wanted automatic ventilation is blocked. */
+  blocked?: { guard: string; detail: string; since: number };
+}
+
+export interface Room {
+  name: string;
+  devices: HomeDevice[];
+  /** A room can be climate-controlled when it has a sensor and at least one window or cover. */
+  climateCapable: boolean;
+}
+
+export interface HomeEvents {
+  deviceAdded: [device: HomeDevice];
+  deviceRemoved: [device: HomeDevice];
+  /** Name, room or features changed in bridge/devices. */
+  deviceChanged: [device: HomeDevice];
+  /** After a gateway's device list has been applied (adds/removes/changes done). */
+  devicesChanged: [gatewayKey: string];
+  state: [device: HomeDevice, previous: DeviceState];
+  reachability: [device: HomeDevice];
+  gatewayOnline: [gatewayKey: string, online: boolean];
+  mode: [away: boolean, source: ModeSource];
+  weather: [weather: Weather];
+  roomClimate: [room: string, status: RoomClimateStatus];
+  commandIssued: [device: HomeDevice, command: DeviceCommand, source: CommandSource];
+  commandSettled: [device: HomeDevice, command: DeviceCommand, source: CommandSource, result: CommandResult];
+}
+
+/** What the home keeps across restarts (the caller decides where: see storage/). */
+export interface PersistedHomeState {
+  /** Departure mode of the virtual switch, used when no gateway has a departure switch. */
+  virtualAway: boolean;
+  /** Per-room climate control on/off set by the user (HomeKit switch, Google, CLI). */
+  roomClimateEnabled: Record<string, boolean>;
+}
+
+export interface HomeOptions {
+  log: Logger;
+  now?: () => number;
+  persisted?: PersistedHomeState;
+  persist?: (state: PersistedHomeState) => void;
+  /** Default for rooms the user never switched (from the config). */
+  roomClimateDefault?: (room: string) => boolean;
+}
+
+interface GatewayEntry {
+  gateway: Gateway;
+  info?: GatewayInfo;
+  weather?: Weather;
+  /** Removes this home's listeners from the gateway. */
+  detach: Array<() => void>;
+}
+
+export class Home extends EventEmitter<HomeEvents> {
+  readonly now: () => number;
+  private readonly log: Logger;
+  private readonly gateways = new Map<string, GatewayEntry>();
+  private readonly devicesByKey = new Map<string, HomeDevice>();
+  private readonly commands: CommandPath;
+  private persisted: PersistedHomeState;
+  private readonly persist?: (state: PersistedHomeState) => void;
+  private readonly roomClimateDefault: (room: string) => boolean;
+  private readonly blocked = new Map<string, NonNullable<RoomClimateStatus['blocked']>>();
+  private lastAway: boolean;
+
+  constructor(options: HomeOptions) {
+    super();
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
+    this.persisted = structuredClone(options.persisted ?? { virtualAway: false, roomClimateEnabled: {} });
+    this.persist = options.persist;
+    this.roomClimateDefault = options.roomClimateDefault ?? (() => true);
+    this.lastAway = this.persisted.virtualAway;
+    this.commands = new CommandPath((device, command, source) => this.dispatch(device, command, source));
+  }
+
+  // ---- gateways -------------------------------------------------------------------------
+
+  addGateway(gateway: Gateway): void {
+    if (this.gateways.has(gateway.key)) throw new Error(`two gateways use the base topic "${gateway.key}"`);
+    const entry: GatewayEntry = { gateway, detach: [] };
+    this.gateways.set(gateway.key, entry);
+    const on = <K extends keyof GatewayEvents>(event: K, fn: (...args: GatewayEvents[K]) => void) => {
+      const listener = fn as Parameters<Gateway['on']>[1];
+      gateway.on(event, listener);
+      entry.detach.push(() => gateway.off(event, listener));
+    };
+    on('online', (online) => {
+      for (const d of this.devicesOf(gateway.key)) this.refreshReachability(d);
+      this.emit('gatewayOnline', gateway.key, online);
+      this.updateMode('gateway');
+    });
+    on('info', (info) => {
+      entry.info = info;
+      for (const d of this.devicesOf(gateway.key)) {
+        d.gatewayInfo = info;
+      }
+    });
+    on('devices', (list) => this.applyDevices(entry, list));
+    on('state', (id, state) => this.applyState(gateway.key, id, state));
+    on('availability', (id, online) => {
+      const d = this.devicesByKey.get(deviceKey(gateway.key, id));
+      if (!d) return;
+      d.available = online;
+      this.refreshReachability(d);
+    });
+    on('weather', (w) => {
+      entry.weather = w;
+      this.emit('weather', this.weather ?? w);
+    });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.gateways.values()].map((g) => g.gateway.start()));
+  }
+
+  async stop(): Promise<void> {
+    this.commands.stop();
+    await Promise.all(
+      [...this.gateways.values()].map(async (g) => {
+        for (const detach of g.detach) detach();
+        await g.gateway.stop();
+      }),
+    );
+  }
+
+  gatewayOnline(gatewayKey: string): boolean {
+    return this.gateways.get(gatewayKey)?.gateway.online ?? false;
+  }
+
+  get gatewayKeys(): string[] {
+    return [...this.gateways.keys()];
+  }
+
+  gatewayName(gatewayKey: string): string {
+    return this.gateways.get(gatewayKey)?.gateway.name ?? gatewayKey;
+  }
+
+  /** Outdoor weather from the first gateway that reports it. */
+  get weather(): Weather | undefined {
+    for (const g of this.gateways.values()) if (g.weather) return g.weather;
+    return undefined;
+  }
+
+  // ---- devices and rooms ----------------------------------------------------------------
+
+  devices(): HomeDevice[] {
+    return [...this.devicesByKey.values()];
+  }
+
+  device(key: string): HomeDevice | undefined {
+    return this.devicesByKey.get(key);
+  }
+
+  devicesOf(gatewayKey: string): HomeDevice[] {
+    return this.devices().filter((d) => d.gatewayKey === gatewayKey);
+  }
+
+  rooms(): Room[] {
+    const byName = new Map<string, HomeDevice[]>();
+    for (const d of this.devicesByKey.values()) {
+      const room = d.descriptor.room?.trim();
+      if (!room) continue;
+      const list = byName.get(room) ?? [];
+      list.push(d);
+      byName.set(room, list);
+    }
+    return [...byName.entries()].map(([name, devices]) => ({
+      name,
+      devices,
+      climateCapable: devices.some((d) => d.descriptor.type === 'sensor') && devices.some((d) => isCoverType(d.descriptor.type)),
+    }));
+  }
+
+  private applyDevices(entry: GatewayEntry, list: DeviceDescriptor[]): void {
+    const gatewayKey = entry.gateway.key;
+    const seen = new Set<string>();
+    const gatewayId = entry.info?.id ?? gatewayKey;
+    for (const descriptor of list) {
+      const key = deviceKey(gatewayKey, descriptor.id);
+      seen.add(key);
+      const existing = this.devicesByKey.get(key);
+      if (!existing) {
+        const device: HomeDevice = {
+          key,
+          gatewayKey,
+          id: descriptor.id,
+          gatewayId,
+          gatewayInfo: entry.info,
+          descriptor,
+          state: {},
+          available: true,
+          reachable: false,
+        };
+        this.devicesByKey.set(key, device);
+        this.emit('deviceAdded', device);
+        continue;
+      }
+      if (existing.descriptor.type !== descriptor.type) {
+        // A device that changes kind is a different accessory: remove and add again.
+        this.removeDevice(existing);
+        const device: HomeDevice = { ...existing, descriptor, state: {}, stateUpdatedAt: undefined, reachable: false };
+        this.devicesByKey.set(key, device);
+        this.emit('deviceAdded', device);
+        continue;
+      }
+      if (JSON.stringify(existing.descriptor) !== JSON.stringify(descriptor)) {
+        existing.descriptor = descriptor;
+        this.emit('deviceChanged', existing);
+      }
+    }
+    for (const d of this.devicesOf(gatewayKey)) if (!seen.has(d.key)) this.removeDevice(d);
+    this.emit('devicesChanged', gatewayKey);
+    this.updateMode('gateway');
+  }
+
+  private removeDevice(device: HomeDevice): void {
+    this.devicesByKey.delete(device.key);
+    this.commands.forget(device.key, {
+      ok: false,
+      error: 'unknown_device',
+      message: `${device.descriptor.name} was removed from the gateway`,
+    });
+    this.emit('deviceRemoved', device);
+  }
+
+  private applyState(gatewayKey: string, id: string, state: DeviceState): void {
+    const device = this.devicesByKey.get(deviceKey(gatewayKey, id));
+    if (!device) return; // state for a device the gateway has not (yet) listed
+    const previous = device.state;
+    device.state = state;
+    device.stateUpdatedAt = this.now();
+    this.refreshReachability(device);
+    this.emit('state', device, previous);
+    if (device.descriptor.type === 'departure_switch' && state.away !== previous.away) this.updateMode('gateway');
+  }
+
+  private refreshReachability(device: HomeDevice): void {
+    const reachable = this.gatewayOnline(device.gatewayKey) && device.available && device.stateUpdatedAt !== undefined;
+    if (reachable === device.reachable) return;
+    device.reachable = reachable;
+    this.emit('reachability', device);
+  }
+
+  // ---- commands -------------------------------------------------------------------------
+
+  /**
+   * The one command path. Commands to one device are serialised, latest wins: a command
+   * that arrives while another is in flight replaces any that is still waiting, and the
+   * replaced one's caller gets the answer of the command that replaced it.
+   */
+  command(key: string, command: DeviceCommand, source: CommandSource): Promise<CommandResult> {
+    const device = this.devicesByKey.get(key);
+    if (!device) return Promise.resolve({ ok: false, error: 'unknown_device', message: `no device "${key}"` });
+    const problem = checkCommand(device.descriptor.type, command);
+    if (problem) return Promise.resolve({ ok: false, error: 'invalid', message: `${device.descriptor.name}: ${problem}` });
+    const normalised: DeviceCommand = 'position' in command ? { ...command, position: Math.round(command.position) } : command;
+    this.emit('commandIssued', device, normalised, source);
+    return this.commands.submit(device, normalised, source).then((result) => {
+      this.emit('commandSettled', device, normalised, source, result);
+      return result;
+    });
+  }
+
+  private dispatch(device: HomeDevice, command: DeviceCommand, source: CommandSource): Promise<CommandResult> {
+    const entry = this.gateways.get(device.gatewayKey);
+    if (!this.devicesByKey.has(device.key) || !entry) {
+      return Promise.resolve({ ok: false, error: 'unknown_device', message: `${device.descriptor.name} is no longer known` });
+    }
+    if (!entry.gateway.online) {
+      return Promise.resolve({ ok: false, error: 'gateway_offline', message: `${entry.gateway.name} is offline; nothing was sent` });
+    }
+    if (!device.available) {
+      return Promise.resolve({ ok: false, error: 'unreachable', message: `${device.descriptor.name} is out of radio reach` });
+    }
+    return entry.gateway.send(device.id, command, source);
+  }
+
+  // ---- departure mode -------------------------------------------------------------------
+
+  /** Departure switches reported by gateways; when there are none, a virtual one is used. */
+  departureSwitches(): HomeDevice[] {
+    return this.devices().filter((d) => d.descriptor.type === 'departure_switch');
+  }
+
+  get hasPhysicalDepartureSwitch(): boolean {
+    return this.departureSwitches().length > 0;
+  }
+
+  /** Away (departure mode) is on when any departure switch says so, or the virtual one. */
+  get away(): boolean {
+    const switches = this.departureSwitches();
+    if (switches.length === 0) return this.persisted.virtualAway;
+    return switches.some((d) => d.state.away === true);
+  }
+
+  /** Sets departure mode: through the gateway's switch(es) if there are any, else the virtual one. */
+  async setAway(away: boolean, source: CommandSource): Promise<CommandResult> {
+    const switches = this.departureSwitches();
+    if (switches.length === 0) {
+      this.persisted = { ...this.persisted, virtualAway: away };
+      this.persist?.(this.persisted);
+      this.updateMode(source);
+      return { ok: true };
+    }
+    const results = await Promise.all(switches.map((d) => this.command(d.key, { away }, source)));
+    const failed = results.find((r) => !r.ok);
+    if (failed) return failed;
+    // The gateway's state message confirms the change; until then the wanted state is known.
+    this.updateMode(source, away);
+    return { ok: true };
+  }
+
+  private updateMode(source: ModeSource, assumed?: boolean): void {
+    const away = assumed ?? this.away;
+    if (away === this.lastAway) return;
+    this.lastAway = away;
+    this.log.info(`Departure mode ${away ? 'on (away)' : 'off (home)'} (${source})`);
+    this.emit('mode', away, source);
+  }
+
+  // ---- per-room climate control status ---------------------------------------------------
+
+  roomClimate(room: string): RoomClimateStatus {
+    return {
+      enabled: this.persisted.roomClimateEnabled[room] ?? this.roomClimateDefault(room),
+      blocked: this.blocked.get(room),
+    };
+  }
+
+  setRoomClimateEnabled(room: string, enabled: boolean, source: CommandSource): void {
+    if (this.roomClimate(room).enabled === enabled && this.persisted.roomClimateEnabled[room] !== undefined) return;
+    this.persisted = { ...this.persisted, roomClimateEnabled: { ...this.persisted.roomClimateEnabled, [room]: enabled } };
+    this.persist?.(this.persisted);
+    this.log.info(`${room}: climate control ${enabled ? 'on' : 'off'} (${source})`);
+    this.emit('roomClimate', room, this.roomClimate(room));
+  }
+
+  /** Called by the climate controller; undefined clears the block. */
+  setRoomVentilationBlocked(room: string, blocked: { guard: string; detail: string } | undefined): void {
+    const current = this.blocked.get(room);
+    if (!blocked) {
+      if (!current) return;
+      this.blocked.delete(room);
+    } else {
+      if (current && current.guard === blocked.guard && current.detail === blocked.detail) return;
+      this.blocked.set(room, { ...blocked, since: current?.guard === blocked.guard ? current.since : this.now() });
+    }
+    this.emit('roomClimate', room, this.roomClimate(room));
+  }
+
+  get persistedState(): PersistedHomeState {
+    return structuredClone(this.persisted);
+  }
+}
+
+export function deviceKey(gatewayKey: string, deviceId: string): string {
+  return `${gatewayKey}/${deviceId}`;
+}
+
+function checkCommand(type: DeviceType, command: DeviceCommand): string | undefined {
+  if ('away' in command) {
+    if (type !== 'departure_switch') return 'only the departure switch takes an away command';
+    return typeof command.away === 'boolean' ? undefined : 'away must be true or false';
+  }
+  if (!isCoverType(type)) return `a ${type} cannot be moved`;
+  if ('stop' in command) return command.stop === true ? undefined : 'stop must be true';
+  if (typeof command.position !== 'number' || !Number.isFinite(command.position) || command.position < 0 || command.position > 100) {
+    return 'position must be a number from 0 to 100';
+  }
+  if (command.force && type !== 'window') return 'only windows can be forced open in rain';
+  return undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * Small JSON documents in the Homebridge storage directory, written atomically: write a
+ * temporary file, flush it to disk, then rename over the old one, so a crash mid-write
+ * leaves either the old or the new file, never half of one. A file that cannot be parsed
+ * at start-up is moved aside (kept for the user to inspect) and the defaults are used.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import type { Logger } from '../logger.js';
+
+export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+export interface ReadResult<T> {
+  value: T;
+  /** Where a corrupt file was moved, if it was. */
+  movedAside?: string;
+}
+
+/**
+ * Reads and validates a JSON file. Missing → fallback. Unparseable or invalid → moved aside
+ * to `<name>.corrupt-<timestamp>` with a log line, then fallback.
+ */
+export function readJsonFile<T>(path: string, validate: (v: unknown) => T | undefined, fallback: () => T, log?: Logger): ReadResult<T> {
+  if (!existsSync(path)) return { value: fallback() };
+  let problem: string;
+  try {
+    const parsed = validate(JSON.parse(readFileSync(path, 'utf8')));
+    if (parsed !== undefined) return { value: parsed };
+    problem = 'its content is not what the plugin expects';
+  } catch (err) {
+    problem = err instanceof Error ? err.message : String(err);
+  }
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    // If even the rename fails, the fallback still lets the plugin run.
+  }
+  log?.error(`Could not read ${path} (${problem}); moved it to ${aside} and started from defaults`);
+  return { value: fallback(), movedAside: aside };
+}
+
+/** A JSON document with a validator, cached in memory, saved atomically on every change. */
+export class JsonFile<T> {
+  private current: T;
+
+  constructor(
+    readonly path: string,
+    validate: (v: unknown) => T | undefined,
+    fallback: () => T,
+    private readonly log?: Logger,
+  ) {
+    this.current = readJsonFile(path, validate, fallback, log).value;
+  }
+
+  get value(): T {
+    return this.current;
+  }
+
+  update(change: (draft: T) => T): void {
+    this.current = change(this.current);
+    this.save();
+  }
+
+  save(): void {
+    try {
+      writeFileAtomic(this.path, `${JSON.stringify(this.current, null, 2)}\n`);
+    } catch (err) {
+      this.log?.error(`Could not save ${this.path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
