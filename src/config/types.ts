@@ -1,0 +1,50 @@
+/**
+ * The platform block in Homebridge's config.json, after validation against
+ * config.schema.json (the one source of truth: see config/validate.ts).
+ */
+import type { MqttGatewayConfig } from '../gateway/mqtt-gateway.js';
+
+export const PLUGIN_NAME = 'homebridge-velux-climate';
+export const PLATFORM_NAME = 'VeluxClimate';
+
+export type GatewayConfig = MqttGatewayConfig;
+
+export interface GoogleConfig {
+  enabled: boolean;
+  /** default 8582 */
+  port?: number;
+  /** default 127.0.0.1 */
+  bind?: string;
+  /** https URL under which Google reaches this server, e.g. https://home.example.com */
+  publicUrl?: string;
+  projectId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Secondary-verification PIN (digits) for opening windows and leaving departure mode. */
+  pin?: string;
+  /** Service-account key (JSON file path) for Report State / Request Sync. */
+  serviceAccountKeyFile?: string;
+  /** Override of the HomeGraph API root URL (tests, proxies). */
+  homegraphUrl?: string;
+  tls?: { cert: string; key: string };
+}
+
+/** Per-room climate settings overrides; keys and ranges in climate/settings.ts. */
+export type RoomSettingsOverrides = Record<string, unknown> & { room: string };
+
+export interface ClimateConfig {
+  enabled?: boolean;
+  /** Days of per-room decision history kept; 0 = none. Default 7. */
+  historyDays?: number;
+  defaults?: Record<string, unknown>;
+  rooms?: RoomSettingsOverrides[];
+}
+
+export interface PlatformConfig {
+  platform: string;
+  name?: string;
+  gateways: GatewayConfig[];
+  google?: GoogleConfig;
+  climate?: ClimateConfig;
+  debug?: boolean;
+}
