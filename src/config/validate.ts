@@ -1,0 +1,120 @@
+/**
+ * Config validation against config.schema.json: the same file renders the Homebridge
+ * settings form and checks the config at start-up, so the two cannot disagree.
+ * Every problem becomes one message naming the field; defaults are filled in.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { PlatformConfig } from './types.js';
+
+const schemaPath = fileURLToPath(new URL('../../config.schema.json', import.meta.url));
+
+interface SchemaFile {
+  pluginAlias: string;
+  schema: Record<string, unknown>;
+}
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const file = JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaFile;
+    // strict: false because the form schema carries UI-only keywords (placeholder, layout hints).
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+    compiled = ajv.compile(file.schema);
+  }
+  return compiled;
+}
+
+export type ConfigResult = { ok: true; config: PlatformConfig } | { ok: false; problems: string[] };
+
+export function validateConfig(raw: unknown): ConfigResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problems: ['the platform block must be an object'] };
+  // Homebridge adds its own keys (platform, _bridge); they are not ours to judge.
+  const { platform, _bridge: _ignored, ...ours } = raw as Record<string, unknown>;
+  const config = structuredClone(ours);
+  const validate = validator();
+  const problems: string[] = [];
+  if (!validate(config)) problems.push(...(validate.errors ?? []).map(describe));
+  if (problems.length === 0) problems.push(...semanticProblems(config as unknown as PlatformConfig));
+  if (problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
+  return { ok: true, config: { ...(config as unknown as PlatformConfig), platform: String(platform ?? 'VeluxClimate') } };
+}
+
+/** Turns `/gateways/0/url` into `gateways[0].url`, the way people read their config. */
+function fieldName(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (extra) parts.push(extra);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(platform block)';
+}
+
+function describe(e: ErrorObject): string {
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `${fieldName(e.instancePath, String(params.missingProperty))}: is required`;
+    case 'additionalProperties':
+      return `${fieldName(e.instancePath, String(params.additionalProperty))}: is not a known setting (check the spelling)`;
+    case 'type':
+      return `${fieldName(e.instancePath)}: must be ${params.type === 'integer' ? 'a whole number' : `a ${String(params.type)}`}`;
+    case 'minimum':
+    case 'maximum':
+      return `${fieldName(e.instancePath)}: must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}`;
+    case 'pattern':
+      return `${fieldName(e.instancePath)}: has the wrong format (${hintFor(e.instancePath)})`;
+    case 'minItems':
+      return `${fieldName(e.instancePath)}: needs at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`;
+    default:
+      return `${fieldName(e.instancePath)}: ${e.message ?? 'is invalid'}`;
+  }
+}
+
+function hintFor(path: string): string {
+  if (path.endsWith('/url')) return 'expected e.g. mqtt://192.168.1.10:1883';
+  if (path.endsWith('/baseTopic')) return 'letters, digits, _ - and /, no wildcards';
+  if (path.endsWith('/pin')) return '4 to 8 digits';
+  if (path.endsWith('/publicUrl')) return 'expected an https:// URL';
+  if (path.endsWith('/projectId')) return "the Google project's id, lower-case letters, digits and dashes";
+  if (path.endsWith('/start') || path.endsWith('/end')) return 'expected HH:MM';
+  return 'see the settings form';
+}
+
+function semanticProblems(config: PlatformConfig): string[] {
+  const problems: string[] = [];
+  const topics = new Map<string, number>();
+  config.gateways.forEach((g, i) => {
+    if (g.baseTopic.startsWith('/') || g.baseTopic.endsWith('/')) problems.push(`gateways[${i}].baseTopic: must not start or end with "/"`);
+    const first = topics.get(g.baseTopic);
+    if (first !== undefined) problems.push(`gateways[${i}].baseTopic: "${g.baseTopic}" is already used by gateways[${first}]; one base topic is one gateway`);
+    else topics.set(g.baseTopic, i);
+  });
+  const google = config.google;
+  if (google?.enabled) {
+    for (const key of ['projectId', 'clientId', 'clientSecret'] as const) {
+      if (!google[key]) problems.push(`google.${key}: is required when google.enabled is true`);
+    }
+  }
+  const climate = config.climate;
+  if (climate) {
+    const checkBands = (where: string, s: Record<string, unknown> | undefined) => {
+      if (!s) return;
+      const pair = (lo: string, hi: string) => {
+        const a = s[lo];
+        const b = s[hi];
+        if (typeof a === 'number' && typeof b === 'number' && a >= b) problems.push(`${where}.${lo}: must be lower than ${where}.${hi}`);
+      };
+      pair('temperatureMin', 'temperatureMax');
+      pair('outdoorTemperatureMin', 'outdoorTemperatureMax');
+    };
+    checkBands('climate.defaults', climate.defaults);
+    const rooms = new Set<string>();
+    climate.rooms?.forEach((r, i) => {
+      checkBands(`climate.rooms[${i}]`, r);
+      if (rooms.has(r.room)) problems.push(`climate.rooms[${i}].room: "${r.room}" is listed twice`);
+      rooms.add(r.room);
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import type { Logger } from '../logger.js';
+import { JsonFile } from '../storage/json-file.js';
+import { STORAGE_FILES, pluginStorageDir } from '../storage/paths.js';
+import type { PersistedHomeState } from './model.js';
+
+function validate(v: unknown): PersistedHomeState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.virtualAway !== 'boolean') return undefined;
+  const rooms = o.roomClimateEnabled;
+  if (typeof rooms !== 'object' || rooms === null || Array.isArray(rooms)) return undefined;
+  if (!Object.values(rooms).every((x) => typeof x === 'boolean')) return undefined;
+  return { virtualAway: o.virtualAway, roomClimateEnabled: rooms as Record<string, boolean> };
+}
+
+/** Departure mode of the virtual switch and per-room climate on/off, kept across restarts. */
+export function openHomeStateFile(homebridgeStoragePath: string, log: Logger): JsonFile<PersistedHomeState> {
+  return new JsonFile(
+    join(pluginStorageDir(homebridgeStoragePath), STORAGE_FILES.home),
+    validate,
+    () => ({ virtualAway: false, roomClimateEnabled: {} }),
+    log,
+  );
+}

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.js';
+
+const minimal = { platform: 'VeluxClimate', gateways: [{ name: 'Home', url: 'mqtt://127.0.0.1:1883', baseTopic: 'velux' }] };
+
+describe('config validation', () => {
+  it('accepts the minimal block and fills defaults from config.schema.json', () => {
+    const r = validateConfig(minimal);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.name).toBe('VELUX');
+    expect(r.config.gateways[0]?.commandTimeoutMs).toBe(5000);
+    expect(r.config.platform).toBe('VeluxClimate');
+  });
+
+  it('ignores the keys Homebridge itself adds', () => {
+    expect(validateConfig({ ...minimal, _bridge: { username: '0E:00:00:00:00:01', port: 51900 } }).ok).toBe(true);
+  });
+
+  it('reports one problem per field, naming the field', () => {
+    const r = validateConfig({
+      platform: 'VeluxClimate',
+      gateways: [
+        { name: 'Home', url: 'http://nope', baseTopic: 'velux/#' },
+        { url: 'mqtt://h', baseTopic: 'b', commandTimeoutMs: 10, colour: 'red' },
+      ],
+      google: { enabled: 'yes', pin: '12' },
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        'gateways[0].url: has the wrong format (expected e.g. mqtt://192.168.1.10:1883)',
+        'gateways[0].baseTopic: has the wrong format (letters, digits, _ - and /, no wildcards)',
+        'gateways[1].commandTimeoutMs: must be at least 500',
+        'gateways[1].colour: is not a known setting (check the spelling)',
+        'google.enabled: must be a boolean',
+        'google.pin: has the wrong format (4 to 8 digits)',
+      ]),
+    );
+    // defaults fill a missing name, so that is not a problem
+    expect(r.problems.some((p) => p.startsWith('gateways[1].name'))).toBe(false);
+  });
+
+  it.each([
+    [{ platform: 'VeluxClimate' }, 'gateways: is required'],
+    [{ platform: 'VeluxClimate', gateways: [] }, 'gateways: needs at least 1 entry'],
+    [{ ...minimal, gateways: [...minimal.gateways, { name: 'B', url: 'mqtt://x', baseTopic: 'velux' }] }, 'gateways[1].baseTopic: "velux" is already used by gateways[0]; one base topic is one gateway'],
+    [{ ...minimal, google: { enabled: true } }, 'google.projectId: is required when google.enabled is true'],
+    [{ ...minimal, climate: { defaults: { temperatureMin: 25, temperatureMax: 20 } } }, 'climate.defaults.temperatureMin: must be lower than climate.defaults.temperatureMax'],
+    [{ ...minimal, climate: { rooms: [{ room: 'Kitchen' }, { room: 'Kitchen' }] } }, 'climate.rooms[1].room: "Kitchen" is listed twice'],
+    [{ ...minimal, climate: { rooms: [{ room: 'Kitchen', co2Max: 99999 }] } }, 'climate.rooms[0].co2Max: must be at most 5000'],
+    [{ ...minimal, climate: { defaults: { quietHours: { start: '25:00', end: '07:00' } } } }, 'climate.defaults.quietHours.start: has the wrong format (expected HH:MM)'],
+    ['nonsense', 'the platform block must be an object'],
+  ])('refuses %j', (config, problem) => {
+    const r = validateConfig(config);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems).toContain(problem);
+  });
+
+  it('does not change the object it was given', () => {
+    const input = structuredClone(minimal);
+    validateConfig(input);
+    expect(input).toEqual(minimal);
+  });
+
+  it('keeps the fixed key names in config.schema.json', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../config.schema.json', import.meta.url), 'utf8'));
+    expect(schema.pluginAlias).toBe('VeluxClimate');
+    expect(schema.pluginType).toBe('platform');
+    expect(Object.keys(schema.schema.properties.gateways.items.properties).sort()).toEqual(
+      ['baseTopic', 'commandTimeoutMs', 'name', 'password', 'tls', 'url', 'username'].sort(),
+    );
+    expect(Object.keys(schema.schema.properties.google.properties).sort()).toEqual(
+      ['bind', 'clientId', 'clientSecret', 'enabled', 'homegraphUrl', 'pin', 'port', 'projectId', 'publicUrl', 'serviceAccountKeyFile', 'tls'].sort(),
+    );
+  });
+});
