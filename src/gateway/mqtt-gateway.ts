@@ -161,7 +161,7 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
   }
 
   private onClose(): void {
-    if (this.connected) this.log.warn(`[${this.name}] lost the connection to ${this.config.url}; devices are unreachable until it returns`);
+    if (this.connected && !this.stopped) this.log.warn(`[${this.name}] lost the connection to ${this.config.url}; devices are unreachable until it returns`);
     // Commands not yet acknowledged by the broker must not be replayed after reconnect:
     // their callers are told they failed, so executing them later would be a surprise.
     const client = this.client;

@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole product on one machine, loopback only — an embedded MQTT broker,
+ * the simulated VELUX home, and a real Homebridge running this plugin (HomeKit bridge plus the
+ * Google endpoint). Ctrl-C stops everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { SimulatedHome } from '../simulator/index.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SETUP_CODE = '031-45-154';
+
+const { values: args } = parseArgs({
+  options: {
+    speed: { type: 'string', default: '1' },
+    'mqtt-port': { type: 'string', default: '11883' },
+    'hap-port': { type: 'string', default: '51826' },
+    'google-port': { type: 'string', default: '8582' },
+    lan: { type: 'boolean', default: false },
+    storage: { type: 'string', default: join(repoRoot, '.demo') },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`Usage: npm start -- [--speed N] [--mqtt-port P] [--hap-port P] [--google-port P] [--storage DIR]
+  --speed        simulated time factor (motors, CO2, humidity): 1 = real time, 10 = ten times faster
+  --mqtt-port    embedded MQTT broker on 127.0.0.1 (default 11883)
+  --hap-port     HomeKit bridge port (default 51826)
+  --google-port  Google Home endpoint on 127.0.0.1 (default 8582)
+  --storage      Homebridge storage directory for the demo (default .demo/, git-ignored)
+  --lan          let the HomeKit bridge listen on every network interface (to pair a phone);
+                 by default it listens on 127.0.0.1 only`);
+  process.exit(0);
+}
+
+function port(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    console.error(`--${name} must be a port number from 1 to 65535, not "${value}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const speed = Number(args.speed);
+if (!(speed > 0 && speed <= 1000)) {
+  console.error(`--speed must be a number above 0 and at most 1000, not "${args.speed}"`);
+  process.exit(2);
+}
+const mqttPort = port('mqtt-port', args['mqtt-port']);
+const hapPort = port('hap-port', args['hap-port']);
+const googlePort = port('google-port', args['google-port']);
+const storage = resolve(args.storage ?? join(repoRoot, '.demo'));
+
+/** Finds out before starting anything whether a port is taken, so the message can say what to do. */
+function ensureFree(p: number, host: string, what: string, flag: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `Port ${p} (${what}) is already in use — is another demo or Homebridge running? Stop it, or pick another port: npm start -- ${flag} <port>`
+            : `Cannot use port ${p} (${what}): ${err.message}`,
+        ),
+      );
+    });
+    probe.listen(p, host, () => probe.close(() => resolvePromise()));
+  });
+}
+
+function bridgeIdentity(): { username: string } {
+  // The bridge's MAC-like id must stay the same across demo runs, or the Home app loses the pairing.
+  const file = join(storage, 'demo-bridge.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { username: string };
+  const bytes = [...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0').toUpperCase());
+  const identity = { username: ['0E', ...bytes].join(':') };
+  writeFileSync(file, JSON.stringify(identity));
+  return identity;
+}
+
+function writeHomebridgeConfig(): void {
+  mkdirSync(storage, { recursive: true });
+  const config = {
+    bridge: {
+      name: 'VELUX Demo',
+      username: bridgeIdentity().username,
+      port: hapPort,
+      pin: SETUP_CODE,
+      ...(args.lan ? {} : { bind: ['127.0.0.1'] }),
+    },
+    accessories: [],
+    platforms: [
+      {
+        platform: 'VeluxClimate',
+        name: 'VELUX',
+        gateways: [{ name: 'Demo home', url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux' }],
+        google: {
+          enabled: true,
+          port: googlePort,
+          bind: '127.0.0.1',
+          projectId: 'velux-climate-demo',
+          clientId: 'demo-client-id',
+          clientSecret: 'demo-client-secret-change-me',
+          pin: '1234',
+        },
+        climate: { enabled: true },
+      },
+    ],
+  };
+  writeFileSync(join(storage, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** Homebridge's package does not export its package.json, so find its folder from the main entry. */
+function homebridgeBinary(): string {
+  const require = createRequire(import.meta.url);
+  let dir = dirname(require.resolve('homebridge'));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return join(dir, 'bin', 'homebridge.js');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  await ensureFree(mqttPort, '127.0.0.1', 'embedded MQTT broker', '--mqtt-port');
+  await ensureFree(hapPort, args.lan ? '0.0.0.0' : '127.0.0.1', 'HomeKit bridge', '--hap-port');
+  await ensureFree(googlePort, '127.0.0.1', 'Google endpoint', '--google-port');
+
+  // aedes is a development dependency: the demo runs from a checkout, not from an installed plugin.
+  const { Aedes } = await import('aedes');
+  const aedes = await Aedes.createBroker();
+  const broker: Server = createServer(aedes.handle);
+  await new Promise<void>((r) => broker.listen(mqttPort, '127.0.0.1', r));
+  console.log(`[demo] MQTT broker on mqtt://127.0.0.1:${mqttPort}`);
+
+  const sim = new SimulatedHome({ url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux', timeScale: speed, log: (m) => console.log(`[simulator] ${m}`) });
+  await sim.start();
+  console.log(`[demo] simulated home: ${sim.devices().length} devices in ${sim.rooms().length} rooms, time x${speed}`);
+
+  writeHomebridgeConfig();
+  const homebridgeBin = homebridgeBinary();
+  const child: ChildProcess = spawn(process.execPath, [homebridgeBin, '-I', '-U', storage, '-P', repoRoot, '--strict-plugin-resolution'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+
+  let announced = false;
+  const onOutput = (chunk: Buffer) => {
+    const text = chunk.toString();
+    process.stdout.write(text);
+    if (!announced && /is running on port/.test(text)) {
+      announced = true;
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(`
+──────────────────────────────────────────────────────────────────
+ VELUX Climate demo is ready (${seconds} s)
+  HomeKit   Add Accessory → More options → "VELUX Demo", setup code ${SETUP_CODE}
+            (bridge on port ${hapPort}${args.lan ? ', all interfaces' : '; 127.0.0.1 only: run npm start -- --lan to pair a phone'})
+  Google    fulfillment http://127.0.0.1:${googlePort}/smarthome (demo PIN 1234)
+            add an account: node dist/cli/main.js --storage ${storage} users add admin
+  MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)
+  Storage   ${storage}
+  Ctrl-C stops everything.
+──────────────────────────────────────────────────────────────────`);
+    }
+  };
+  child.stdout?.on('data', onOutput);
+  child.stderr?.on('data', onOutput);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n[demo] stopping…');
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    await sim.stop();
+    await new Promise<void>((r) => aedes.close(() => broker.close(() => r())));
+    process.exit(code);
+  };
+  child.once('exit', (code) => {
+    if (!stopping) {
+      console.error(`[demo] Homebridge exited (code ${code}); stopping the demo`);
+      void stop(1);
+    }
+  });
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+}
+
+main().catch((err: unknown) => {
+  console.error(`[demo] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
