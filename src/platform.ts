@@ -9,10 +9,15 @@ import { MqttGateway } from './gateway/mqtt-gateway.js';
 import { Home } from './home/model.js';
 import { openHomeStateFile } from './home/persistence.js';
 import type { Logger } from './logger.js';
+import { ClimateController } from './climate/controller.js';
+import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettings } from './climate/policy.js';
+import type { RoomSettingsOverrides } from './climate/settings.js';
+import { openClimateStore } from './climate/store.js';
 
 export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly cached: PlatformAccessory[] = [];
   private home?: Home;
+  private climate?: ClimateController;
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
 
   constructor(
@@ -43,14 +48,25 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private build(config: PlatformConfig): void {
     const log: Logger = config.debug ? { ...this.log, debug: (m: string, ...a: unknown[]) => this.log.info(m, ...a) } : this.log;
     const storagePath = this.api.user.storagePath();
+    const settingsFor = roomSettingsFrom(config);
     const homeState = openHomeStateFile(storagePath, log);
     const home = new Home({
       log,
       persisted: homeState.value,
       persist: (state) => homeState.update(() => state),
+      roomClimateDefault: (room) => settingsFor(room).enabled,
     });
     for (const gateway of config.gateways) home.addGateway(new MqttGateway(gateway, log));
     this.home = home;
+    if (config.climate?.enabled !== false) {
+      this.climate = new ClimateController({
+        home,
+        log,
+        store: openClimateStore(storagePath, log),
+        settingsFor,
+        historyDays: config.climate?.historyDays ?? 7,
+      });
+    }
 
     this.api.on('didFinishLaunching', () => {
       this.start().catch((err: unknown) => log.error(`Start-up failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -65,6 +81,11 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     if (!home) return;
     await home.start();
     this.stopSteps.push(() => home.stop());
+    const climate = this.climate;
+    if (climate) {
+      climate.start();
+      this.stopSteps.push(() => climate.stop());
+    }
   }
 
   private async stop(): Promise<void> {
@@ -76,4 +97,15 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       }
     }
   }
+}
+
+/** Per-room settings: built-in defaults, then the config's defaults, then the room's own entry. */
+function roomSettingsFrom(config: PlatformConfig): (room: string) => RoomSettings {
+  const defaults = resolveRoomSettings(DEFAULT_ROOM_SETTINGS, (config.climate?.defaults ?? {}) as RoomSettingsOverrides);
+  const perRoom = new Map<string, RoomSettings>();
+  for (const entry of config.climate?.rooms ?? []) {
+    const { room, ...overrides } = entry;
+    perRoom.set(room, resolveRoomSettings(defaults, overrides as RoomSettingsOverrides));
+  }
+  return (room) => perRoom.get(room) ?? defaults;
 }

@@ -1,0 +1,272 @@
+/**
+ * Feeds the pure policy from the home and carries out its decisions: evaluates on every
+ * relevant change (coalesced) and at least once a minute, sends commands through the home's
+ * command path tagged `climate`, records every other command to a window or cover as manual
+ * use (a pause for that device), persists the policy's memory so a restart never strands an
+ * auto-opened window, explains each action in the log, and keeps a bounded decision history.
+ */
+import type { Clock, Cancel } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { isCoverType } from '../gateway/types.js';
+import type { Home, HomeDevice, Room } from '../home/model.js';
+import type { Logger } from '../logger.js';
+import {
+  EMPTY_CLIMATE_MEMORY,
+  evaluate,
+  recordManualCommand,
+  type AiringTrigger,
+  type BlockedAction,
+  type ClimateDevice,
+  type ClimateMemory,
+  type PolicyOutput,
+  type RoomInput,
+  type RoomSettings,
+} from './policy.js';
+
+export interface ClimateHistoryEntry {
+  at: number;
+  room: string;
+  kind: 'action' | 'blocked';
+  /** The trigger (action reason, or what was wanted when blocked). */
+  trigger: string;
+  guard?: string;
+  device?: string;
+  text: string;
+}
+
+/** Where the controller keeps what must survive a restart (see climate/store.ts). */
+export interface ClimateStore {
+  memory: ClimateMemory;
+  saveMemory(memory: ClimateMemory): void;
+  history: ClimateHistoryEntry[];
+  saveHistory(history: ClimateHistoryEntry[]): void;
+}
+
+export interface ClimateControllerOptions {
+  home: Home;
+  log: Logger;
+  store: ClimateStore;
+  /** Resolved settings of a room (config defaults + per-room overrides). */
+  settingsFor: (room: string) => RoomSettings;
+  /** Days of history to keep; 0 keeps none. */
+  historyDays: number;
+  clock?: Clock;
+  /** At least one evaluation this often (default one minute). */
+  intervalMs?: number;
+  /** Changes arriving within this window are evaluated together (default 200 ms). */
+  coalesceMs?: number;
+  /** How often the history is written at most (default one minute); it is also written on stop. */
+  historyFlushMs?: number;
+  timeZoneOffsetMinutes?: (now: number) => number;
+}
+
+const AIRING: ReadonlySet<string> = new Set<AiringTrigger>(['co2', 'humidity', 'heat', 'air_recycling']);
+const MAX_HISTORY_ENTRIES = 20_000;
+
+export class ClimateController {
+  private readonly home: Home;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private memory: ClimateMemory;
+  private savedMemory: string;
+  private history: ClimateHistoryEntry[];
+  private historyDirty = false;
+  private readonly activeBlocks = new Map<string, Set<string>>();
+  private readonly roomEnabled = new Map<string, boolean>();
+  private readonly cancels: Cancel[] = [];
+  private readonly detach: Array<() => void> = [];
+  private pending?: Cancel;
+  private running = false;
+  private lastOutput?: PolicyOutput;
+
+  constructor(private readonly options: ClimateControllerOptions) {
+    this.home = options.home;
+    this.log = options.log;
+    this.clock = options.clock ?? systemClock;
+    this.memory = options.store.memory;
+    this.savedMemory = JSON.stringify(this.memory);
+    this.history = options.historyDays > 0 ? options.store.history : [];
+    if (options.historyDays === 0 && options.store.history.length > 0) options.store.saveHistory([]);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const home = this.home;
+    const on = <E extends Parameters<Home['on']>[0]>(event: E, fn: (...args: never[]) => void) => {
+      home.on(event, fn as never);
+      this.detach.push(() => home.off(event, fn as never));
+    };
+    const soon = () => this.scheduleEvaluation();
+    on('state', soon);
+    on('reachability', soon);
+    on('mode', soon);
+    on('weather', soon);
+    on('gatewayOnline', soon);
+    on('devicesChanged', soon);
+    on('roomClimate', ((room: string, status: { enabled: boolean }) => {
+      // Our own "blocked" updates also arrive here; only the user's on/off matters.
+      if (this.roomEnabled.get(room) !== status.enabled) soon();
+    }) as never);
+    on('commandIssued', ((device: HomeDevice, _command: unknown, source: string) => {
+      if (source === 'climate' || !isCoverType(device.descriptor.type)) return;
+      this.memory = recordManualCommand(this.memory, device.key, this.clock.now());
+      this.persistMemory();
+    }) as never);
+    this.cancels.push(this.clock.every(this.options.intervalMs ?? 60_000, () => this.evaluateNow()));
+    this.cancels.push(this.clock.every(this.options.historyFlushMs ?? 60_000, () => this.flushHistory()));
+    this.scheduleEvaluation();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.pending?.();
+    this.pending = undefined;
+    for (const c of this.cancels.splice(0)) c();
+    for (const d of this.detach.splice(0)) d();
+    this.persistMemory();
+    this.flushHistory();
+  }
+
+  /** The decisions of the last evaluation (for the CLI and tests). */
+  get lastDecisions(): PolicyOutput | undefined {
+    return this.lastOutput;
+  }
+
+  historyOf(room?: string): ClimateHistoryEntry[] {
+    return room ? this.history.filter((h) => h.room === room) : [...this.history];
+  }
+
+  private scheduleEvaluation(): void {
+    if (!this.running || this.pending) return;
+    this.pending = this.clock.after(this.options.coalesceMs ?? 200, () => {
+      this.pending = undefined;
+      this.evaluateNow();
+    });
+  }
+
+  /** One evaluation: build the input, decide, act. Never throws (it runs from timers). */
+  evaluateNow(): PolicyOutput | undefined {
+    if (!this.running) return undefined;
+    try {
+      const now = this.clock.now();
+      const rooms = this.home.rooms().filter((r) => r.climateCapable).map((r) => this.roomInput(r));
+      const output = evaluate({
+        now,
+        timeZoneOffsetMinutes: (this.options.timeZoneOffsetMinutes ?? defaultOffset)(now),
+        away: this.home.away,
+        gatewayOnline: this.home.gatewayKeys.every((k) => this.home.gatewayOnline(k)),
+        weather: this.home.weather,
+        rooms,
+        memory: this.memory,
+      });
+      this.lastOutput = output;
+      this.memory = output.memory;
+      this.persistMemory();
+      this.act(output, now);
+      return output;
+    } catch (err) {
+      this.log.error(`Climate control: evaluation failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  private roomInput(room: Room): RoomInput {
+    const enabled = this.home.roomClimate(room.name).enabled;
+    this.roomEnabled.set(room.name, enabled);
+    const settings = { ...this.options.settingsFor(room.name), enabled: enabled && this.options.settingsFor(room.name).enabled };
+    const sensorDevice = room.devices.find((d) => d.descriptor.type === 'sensor');
+    const toClimateDevice = (d: HomeDevice): ClimateDevice => ({
+      key: d.key,
+      name: d.descriptor.name,
+      type: d.descriptor.type as ClimateDevice['type'],
+      ...(d.reachable ? pick(d.state) : {}),
+      reachable: d.reachable,
+      rainSensor: d.descriptor.features.rain_sensor === true,
+    });
+    return {
+      name: room.name,
+      settings,
+      sensor: sensorDevice
+        ? {
+            temperature: sensorDevice.state.temperature,
+            humidity: sensorDevice.state.humidity,
+            co2: sensorDevice.state.co2,
+            lux: sensorDevice.state.lux,
+            updatedAt: sensorDevice.stateUpdatedAt,
+            reachable: sensorDevice.reachable,
+          }
+        : undefined,
+      windows: room.devices.filter((d) => d.descriptor.type === 'window').map(toClimateDevice),
+      covers: room.devices.filter((d) => d.descriptor.type !== 'window' && isCoverType(d.descriptor.type)).map(toClimateDevice),
+    };
+  }
+
+  private act(output: PolicyOutput, now: number): void {
+    for (const room of output.rooms) {
+      for (const action of room.actions) {
+        this.log.info(action.explanation);
+        this.record({ at: now, room: room.room, kind: 'action', trigger: action.reason, device: action.deviceKey, text: action.explanation });
+        void this.home.command(action.deviceKey, action.command, 'climate').then((result) => {
+          if (!result.ok) this.log.warn(`${action.explanation}: not done — ${result.message}`);
+        });
+      }
+      this.reportBlocks(room.room, room.blocked, now);
+    }
+  }
+
+  /** Logs a block once when it starts (not every minute) and drives the room's "blocked" status. */
+  private reportBlocks(room: string, blocked: BlockedAction[], now: number): void {
+    const previous = this.activeBlocks.get(room) ?? new Set<string>();
+    const current = new Set<string>();
+    for (const b of blocked) {
+      const id = `${b.wanted}|${b.guard}|${b.deviceKey ?? ''}`;
+      current.add(id);
+      if (!previous.has(id)) {
+        this.log.info(b.explanation);
+        this.record({ at: now, room, kind: 'blocked', trigger: b.wanted, guard: b.guard, device: b.deviceKey, text: b.explanation });
+      }
+    }
+    this.activeBlocks.set(room, current);
+    // The user's own "off" is not news worth a notification; everything else is.
+    const airingBlock = blocked.find((b) => AIRING.has(b.wanted) && b.guard !== 'disabled');
+    this.home.setRoomVentilationBlocked(room, airingBlock ? { guard: airingBlock.guard, detail: airingBlock.detail } : undefined);
+  }
+
+  private record(entry: ClimateHistoryEntry): void {
+    if (this.options.historyDays <= 0) return;
+    this.history.push(Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as unknown as ClimateHistoryEntry);
+    this.historyDirty = true;
+  }
+
+  private flushHistory(): void {
+    if (this.options.historyDays <= 0 || !this.historyDirty) return;
+    const oldest = this.clock.now() - this.options.historyDays * 86_400_000;
+    this.history = this.history.filter((h) => h.at >= oldest).slice(-MAX_HISTORY_ENTRIES);
+    this.options.store.saveHistory(this.history);
+    this.historyDirty = false;
+  }
+
+  private persistMemory(): void {
+    const text = JSON.stringify(this.memory);
+    if (text === this.savedMemory) return;
+    this.savedMemory = text;
+    this.options.store.saveMemory(this.memory);
+  }
+}
+
+function pick(state: HomeDevice['state']): Partial<ClimateDevice> {
+  const out: Partial<ClimateDevice> = {};
+  if (state.position !== undefined) out.position = state.position;
+  if (state.target !== undefined) out.target = state.target;
+  if (state.motion !== undefined) out.motion = state.motion;
+  if (state.rain !== undefined) out.rain = state.rain;
+  if (state.obstructed !== undefined) out.obstructed = state.obstructed;
+  return out;
+}
+
+function defaultOffset(now: number): number {
+  return -new Date(now).getTimezoneOffset();
+}
+
+export { EMPTY_CLIMATE_MEMORY };
