@@ -1,0 +1,445 @@
+/**
+ * The HomeKit accessories of one platform (one bridge): restores cached accessories, adds
+ * new ones, updates changed ones and removes stale ones, and routes the home's events to the
+ * per-accessory handlers.
+ *
+ * - Cached accessories answer "No Response" until their device is known again.
+ * - A cached device accessory is removed only after its gateway's device list has arrived;
+ *   home-wide ones (virtual departure switch, rooms, rain) only after every gateway's list.
+ * - A HomeKit bridge holds at most 149 accessories: the rest are left out with one log line.
+ */
+import type { API, PlatformAccessory } from 'homebridge';
+import type { Home, HomeDevice, HomeEvents } from '../home/model.js';
+import type { Logger } from '../logger.js';
+import { markUnavailable } from './bindings.js';
+import type { AccessoryContext, AccessoryRole } from './context.js';
+import { createCoveringHandler } from './covering.js';
+import { DEPARTURE_MODE_NAME, DepartureSwitchHandler, VirtualDepartureHandler } from './departure.js';
+import type { AccessoryHandler, DeviceHandler, HandlerDeps, VeluxAccessory } from './handler.js';
+import { sanitizeName, uuidSeed } from './names.js';
+import { hasRainSource, RAIN_NAME, RainHandler } from './rain.js';
+import { RoomClimateHandler } from './room-climate.js';
+import { DEFAULT_CO2_LIMIT, SensorHandler } from './sensor.js';
+import { createWindowHandler } from './window.js';
+
+/** HAP-NodeJS refuses more bridged accessories than this on one bridge (HomeKit's limit is 150 including the bridge). */
+export const MAX_BRIDGED_ACCESSORIES = 149;
+/**
+ * How long a rain accessory without any rain source is kept after every device list arrived:
+ * the optional retained `bridge/weather` may arrive just after `bridge/devices`.
+ */
+export const RAIN_SWEEP_DELAY_MS = 5000;
+/** The bridge-limit line is logged once things settle, so a start-up burst gives one line, not several. */
+export const LEFT_OUT_LOG_DELAY_MS = 1000;
+
+export interface HomeKitAccessoriesOptions {
+  api: API;
+  log: Logger;
+  home: Home;
+  pluginName: string;
+  platformName: string;
+  /** CO2 ppm at which a room's CarbonDioxideSensor reports "detected" (default 1150). */
+  co2Limit?: (room: string) => number;
+}
+
+interface Entry {
+  handler: AccessoryHandler;
+  role: AccessoryRole;
+}
+
+interface LeftOut {
+  name: string;
+  /** Tries again to add it (when there is room). */
+  retry: () => void;
+}
+
+/** The one log line when accessories do not fit on the bridge; exported for the docs and tests. */
+export function bridgeLimitMessage(platformName: string, leftOut: readonly string[], total: number): string {
+  const shown = leftOut.slice(0, 3).map((n) => `"${n}"`);
+  const names = leftOut.length > 3 ? `${shown.join(', ')} and ${leftOut.length - 3} more` : shown.join(', ');
+  return (
+    `HomeKit allows at most ${MAX_BRIDGED_ACCESSORIES} accessories per bridge: ${leftOut.length} of ${total} accessories ` +
+    `were left out (${names}). To publish them all, split your gateways over several "${platformName}" platform blocks, ` +
+    `each with its own child bridge ("_bridge"), so that none has more than ${MAX_BRIDGED_ACCESSORIES} accessories.`
+  );
+}
+
+export class HomeKitAccessories {
+  private readonly api: API;
+  private readonly log: Logger;
+  private readonly home: Home;
+  private readonly pluginName: string;
+  private readonly platformName: string;
+  private readonly co2Limit: (room: string) => number;
+  private readonly deps: HandlerDeps;
+
+  /** Restored from Homebridge's cache and not (yet) bound to anything: on the bridge, "No Response". */
+  private readonly cached = new Map<string, VeluxAccessory>();
+  /** Bound accessories by UUID: on the bridge, or about to be registered. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly leftOut = new Map<string, LeftOut>();
+  private toRegister: VeluxAccessory[] = [];
+  private flushScheduled = false;
+  /** Gateways whose device list has been applied at least once since start. */
+  private readonly listed = new Set<string>();
+  private readonly detach: Array<() => void> = [];
+  private rainSweepTimer?: NodeJS.Timeout;
+  private leftOutLogTimer?: NodeJS.Timeout;
+  private loggedLeftOut = 0;
+  private started = false;
+
+  constructor(options: HomeKitAccessoriesOptions) {
+    this.api = options.api;
+    this.log = options.log;
+    this.home = options.home;
+    this.pluginName = options.pluginName;
+    this.platformName = options.platformName;
+    this.co2Limit = options.co2Limit ?? (() => DEFAULT_CO2_LIMIT);
+    this.deps = { api: this.api, log: this.log, home: this.home };
+  }
+
+  /** Homebridge hands over each cached accessory before `didFinishLaunching`. */
+  configureAccessory(accessory: PlatformAccessory): void {
+    const restored = accessory as VeluxAccessory;
+    if (this.entries.has(restored.UUID)) return;
+    // Until its device is known again, nothing about it is live.
+    markUnavailable(this.api, restored.services);
+    this.cached.set(restored.UUID, restored);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.subscribe();
+
+    const gatewayKeys = new Set(this.home.gatewayKeys);
+    for (const [uuid, accessory] of [...this.cached]) {
+      const role = accessory.context.role;
+      if (!role || (role.kind === 'device' && !gatewayKeys.has(role.gatewayKey))) {
+        this.log.info(`Removing "${accessory.displayName}" from HomeKit: its gateway is no longer configured`);
+        this.remove(uuid);
+        continue;
+      }
+      // Home-wide accessories live on plugin state: bind them at once.
+      if (role.kind === 'departure-mode') this.ensureDepartureMode();
+      else if (role.kind === 'room') this.ensureRoom(role.room);
+      else if (role.kind === 'rain') this.ensureRain();
+    }
+    for (const device of this.home.devices()) this.addDevice(device);
+    // Device lists that arrived before start(): a gateway with devices has had its list applied.
+    for (const key of this.home.gatewayKeys) if (this.home.devicesOf(key).length > 0) this.onDevicesChanged(key);
+    this.flush();
+  }
+
+  stop(): void {
+    for (const detach of this.detach.splice(0)) detach();
+    clearTimeout(this.rainSweepTimer);
+    clearTimeout(this.leftOutLogTimer);
+    for (const entry of this.entries.values()) entry.handler.dispose();
+    this.started = false;
+  }
+
+  /** Accessories of this platform on the bridge (bound or restored from the cache). */
+  get accessoryCount(): number {
+    return this.cached.size + this.entries.size;
+  }
+
+  /** Names of the accessories that did not fit on the bridge. */
+  get leftOutNames(): string[] {
+    return [...this.leftOut.values()].map((l) => l.name);
+  }
+
+  /** The bound accessory for a home device, if it is published. */
+  accessoryFor(device: HomeDevice): PlatformAccessory | undefined {
+    return this.entries.get(this.deviceUuid(device))?.handler.accessory;
+  }
+
+  // ---- home events ------------------------------------------------------------------------
+
+  private subscribe(): void {
+    const on = <K extends keyof HomeEvents>(event: K, fn: (...args: HomeEvents[K]) => void) => {
+      const listener = fn as Parameters<Home['on']>[1];
+      this.home.on(event, listener);
+      this.detach.push(() => this.home.off(event, listener));
+    };
+    on('deviceAdded', (device) => this.addDevice(device));
+    on('deviceRemoved', (device) => this.remove(this.deviceUuid(device)));
+    on('deviceChanged', (device) => {
+      const entry = this.entries.get(this.deviceUuid(device));
+      if (!entry) return;
+      entry.handler.configure();
+      this.persist(entry.handler.accessory);
+    });
+    on('devicesChanged', (gatewayKey) => this.onDevicesChanged(gatewayKey));
+    on('state', (device) => {
+      const handler = this.deviceHandler(device);
+      handler?.stateChanged();
+      if (device.descriptor.type === 'window') this.updateRole('rain');
+      if (device.descriptor.type === 'departure_switch') this.updateRole('departure-mode');
+    });
+    on('reachability', (device) => {
+      this.deviceHandler(device)?.update();
+      if (device.descriptor.type === 'window') this.updateRole('rain');
+    });
+    on('gatewayOnline', () => this.updateRole('rain'));
+    on('mode', () => {
+      this.updateRole('departure-mode');
+      for (const device of this.home.departureSwitches()) this.deviceHandler(device)?.update();
+    });
+    on('roomClimate', (room) => this.entries.get(this.uuid(uuidSeed.room(room)))?.handler.update());
+    on('weather', () => {
+      this.ensureRain();
+      this.updateRole('rain');
+      this.flush();
+    });
+  }
+
+  private onDevicesChanged(gatewayKey: string): void {
+    this.listed.add(gatewayKey);
+    // Cached accessories of this gateway that no device claimed are gone for good.
+    for (const [uuid, accessory] of [...this.cached]) {
+      const role = accessory.context.role;
+      if (role?.kind === 'device' && role.gatewayKey === gatewayKey) {
+        this.log.info(`Removing "${accessory.displayName}" from HomeKit: the gateway no longer lists it`);
+        this.remove(uuid);
+      }
+    }
+    this.reconcileHomeAccessories();
+    this.retryLeftOut();
+    this.flush();
+    this.logLeftOut();
+  }
+
+  /** Virtual departure switch, room climate accessories and rain, as the home is now. */
+  private reconcileHomeAccessories(): void {
+    const allListed = this.home.gatewayKeys.every((key) => this.listed.has(key));
+
+    const departureUuid = this.uuid(uuidSeed.departureMode());
+    if (this.home.hasPhysicalDepartureSwitch) this.remove(departureUuid);
+    else if (allListed) this.ensureDepartureMode();
+
+    const climateRooms = new Set(this.home.rooms().filter((r) => r.climateCapable).map((r) => r.name));
+    for (const room of climateRooms) this.ensureRoom(room);
+    if (allListed) {
+      for (const [uuid, role] of [...this.roles()]) {
+        if (role.kind === 'room' && !climateRooms.has(role.room)) this.remove(uuid);
+      }
+    }
+
+    this.ensureRain();
+    clearTimeout(this.rainSweepTimer);
+    if (allListed && !hasRainSource(this.home)) {
+      this.rainSweepTimer = setTimeout(() => {
+        if (hasRainSource(this.home)) return;
+        this.remove(this.uuid(uuidSeed.rain()));
+        this.retryLeftOut();
+        this.flush();
+        this.logLeftOut();
+      }, RAIN_SWEEP_DELAY_MS);
+      this.rainSweepTimer.unref?.();
+    }
+  }
+
+  // ---- adding and removing ------------------------------------------------------------------
+
+  private addDevice(device: HomeDevice): void {
+    const uuid = this.deviceUuid(device);
+    const existing = this.entries.get(uuid);
+    if (existing) {
+      const role = existing.role;
+      if (role.kind === 'device' && role.deviceKey !== device.key) {
+        this.log.warn(`"${device.descriptor.name}" (${device.key}) has the same identity as ${role.deviceKey}; only the first is published`);
+        return;
+      }
+      existing.handler.configure();
+      return;
+    }
+    const role: AccessoryRole = { kind: 'device', gatewayKey: device.gatewayKey, deviceKey: device.key, type: device.descriptor.type };
+    const name = sanitizeName(device.descriptor.name, device.descriptor.type);
+    this.ensure(uuid, role, name, categoryOf(this.api, device), (accessory) => this.createDeviceHandler(accessory, device), () => {
+      const current = this.home.device(device.key);
+      if (current) this.addDevice(current);
+    });
+    this.scheduleFlush();
+  }
+
+  private createDeviceHandler(accessory: VeluxAccessory, device: HomeDevice): DeviceHandler {
+    const type = device.descriptor.type;
+    switch (type) {
+      case 'window':
+        return createWindowHandler(this.deps, accessory, device.key);
+      case 'blind':
+      case 'shutter':
+      case 'awning':
+        return createCoveringHandler(this.deps, accessory, device.key, type);
+      case 'sensor':
+        return new SensorHandler(this.deps, accessory, device.key, this.co2Limit);
+      case 'departure_switch':
+        return new DepartureSwitchHandler(this.deps, accessory, device.key);
+    }
+  }
+
+  private ensureDepartureMode(): void {
+    const role: AccessoryRole = { kind: 'departure-mode' };
+    this.ensure(
+      this.uuid(uuidSeed.departureMode()),
+      role,
+      DEPARTURE_MODE_NAME,
+      this.api.hap.Categories.SWITCH,
+      (accessory) => new VirtualDepartureHandler(this.deps, accessory),
+      () => this.ensureDepartureMode(),
+    );
+  }
+
+  private ensureRoom(room: string): void {
+    const uuid = this.uuid(uuidSeed.room(room));
+    if (this.entries.has(uuid)) return;
+    this.ensure(
+      uuid,
+      { kind: 'room', room },
+      sanitizeName(`${room} climate`, 'Room climate'),
+      this.api.hap.Categories.SWITCH,
+      (accessory) => new RoomClimateHandler(this.deps, accessory, room),
+      () => this.ensureRoom(room),
+    );
+  }
+
+  private ensureRain(): void {
+    const uuid = this.uuid(uuidSeed.rain());
+    if (this.entries.has(uuid)) return;
+    if (!hasRainSource(this.home) && !this.cached.has(uuid)) return;
+    this.ensure(uuid, { kind: 'rain' }, RAIN_NAME, this.api.hap.Categories.SENSOR, (a) => new RainHandler(this.deps, a), () => this.ensureRain());
+  }
+
+  /** Binds the cached accessory with this UUID, or creates one if the bridge has room. */
+  private ensure(
+    uuid: string,
+    role: AccessoryRole,
+    name: string,
+    category: number,
+    createHandler: (accessory: VeluxAccessory) => AccessoryHandler,
+    retry: () => void,
+  ): void {
+    if (this.entries.has(uuid)) return;
+    let accessory = this.cached.get(uuid);
+    if (accessory) {
+      this.cached.delete(uuid);
+    } else {
+      if (this.accessoryCount >= MAX_BRIDGED_ACCESSORIES) {
+        if (!this.leftOut.has(uuid)) this.leftOut.set(uuid, { name, retry });
+        return;
+      }
+      accessory = new this.api.platformAccessory<AccessoryContext>(name, uuid, category);
+      this.toRegister.push(accessory);
+    }
+    this.leftOut.delete(uuid);
+    accessory.context.role = role;
+    const handler = createHandler(accessory);
+    this.entries.set(uuid, { handler, role });
+    handler.configure();
+    if (!this.toRegister.includes(accessory)) this.persist(accessory);
+  }
+
+  /** Unbinds and unregisters an accessory (cached, bound or not yet registered). */
+  private remove(uuid: string): void {
+    this.leftOut.delete(uuid);
+    const entry = this.entries.get(uuid);
+    const accessory = entry?.handler.accessory ?? this.cached.get(uuid);
+    entry?.handler.dispose();
+    this.entries.delete(uuid);
+    this.cached.delete(uuid);
+    if (!accessory) return;
+    const waiting = this.toRegister.indexOf(accessory);
+    if (waiting >= 0) this.toRegister.splice(waiting, 1);
+    else this.api.unregisterPlatformAccessories(this.pluginName, this.platformName, [accessory]);
+    this.retryLeftOut();
+  }
+
+  private retryLeftOut(): void {
+    for (const [uuid, leftOut] of [...this.leftOut]) {
+      if (this.accessoryCount >= MAX_BRIDGED_ACCESSORIES) break;
+      this.leftOut.delete(uuid);
+      leftOut.retry();
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+      this.logLeftOut();
+    });
+  }
+
+  /** Registers new accessories with Homebridge in one batch. */
+  private flush(): void {
+    if (this.toRegister.length === 0) return;
+    const batch = this.toRegister;
+    this.toRegister = [];
+    this.api.registerPlatformAccessories(this.pluginName, this.platformName, batch);
+  }
+
+  private persist(accessory: VeluxAccessory): void {
+    if (!this.toRegister.includes(accessory)) this.api.updatePlatformAccessories([accessory]);
+  }
+
+  private logLeftOut(): void {
+    clearTimeout(this.leftOutLogTimer);
+    this.leftOutLogTimer = setTimeout(() => this.logLeftOutNow(), LEFT_OUT_LOG_DELAY_MS);
+    this.leftOutLogTimer.unref?.();
+  }
+
+  private logLeftOutNow(): void {
+    const count = this.leftOut.size;
+    if (count === this.loggedLeftOut) return;
+    this.loggedLeftOut = count;
+    if (count === 0) {
+      this.log.info('All accessories fit on the HomeKit bridge again.');
+      return;
+    }
+    this.log.warn(bridgeLimitMessage(this.platformName, this.leftOutNames, this.accessoryCount + count));
+  }
+
+  // ---- lookups ------------------------------------------------------------------------------
+
+  private uuid(seed: string): string {
+    return this.api.hap.uuid.generate(seed);
+  }
+
+  private deviceUuid(device: HomeDevice): string {
+    return this.uuid(uuidSeed.device(device.gatewayId, device.id));
+  }
+
+  private deviceHandler(device: HomeDevice): DeviceHandler | undefined {
+    const entry = this.entries.get(this.deviceUuid(device));
+    if (entry?.role.kind !== 'device' || entry.role.deviceKey !== device.key) return undefined;
+    return entry.handler as DeviceHandler;
+  }
+
+  private *roles(): Iterable<[string, AccessoryRole]> {
+    for (const [uuid, entry] of this.entries) yield [uuid, entry.role];
+    for (const [uuid, accessory] of this.cached) if (accessory.context.role) yield [uuid, accessory.context.role];
+  }
+
+  private updateRole(kind: 'rain' | 'departure-mode'): void {
+    for (const entry of this.entries.values()) if (entry.role.kind === kind) entry.handler.update();
+  }
+}
+
+function categoryOf(api: API, device: HomeDevice): number {
+  const { Categories } = api.hap;
+  switch (device.descriptor.type) {
+    case 'window':
+      return Categories.WINDOW;
+    case 'blind':
+    case 'shutter':
+    case 'awning':
+      return Categories.WINDOW_COVERING;
+    case 'sensor':
+      return Categories.SENSOR;
+    case 'departure_switch':
+      return Categories.SWITCH;
+  }
+}
