@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   // aedes is a development dependency: the demo runs from a checkout, not from an installed plugin.
   const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
-  const broker: Server = createServer(aedes.handle);
+  const broker: Server = createServer({ noDelay: true }, aedes.handle);
   await new Promise<void>((r) => broker.listen(mqttPort, '127.0.0.1', r));
   console.log(`[demo] MQTT broker on mqtt://127.0.0.1:${mqttPort}`);
 

@@ -150,6 +150,9 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
   }
 
   private onConnect(): void {
+    // Small command messages must not wait for Nagle's algorithm (~40 ms on loopback).
+    const stream = this.client?.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined;
+    stream?.setNoDelay?.(true);
     this.reconnectDelay = RECONNECT_MIN_MS;
     if (this.client) this.client.options.reconnectPeriod = RECONNECT_MIN_MS;
     this.log.info(`[${this.name}] connected to ${this.config.url}`);

@@ -14,7 +14,7 @@ export interface TestBroker {
 
 export async function startAedes(): Promise<TestBroker & { server: Server; aedes: Aedes }> {
   const aedes = await Aedes.createBroker();
-  const server = createServer(aedes.handle);
+  const server = createServer({ noDelay: true }, aedes.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
