@@ -4,7 +4,7 @@
  */
 import type { API, DynamicPlatformPlugin, Logging, PlatformAccessory, PlatformConfig as HomebridgeConfig } from 'homebridge';
 import { validateConfig } from './config/validate.js';
-import type { PlatformConfig } from './config/types.js';
+import { PLATFORM_NAME, PLUGIN_NAME, type PlatformConfig } from './config/types.js';
 import { MqttGateway } from './gateway/mqtt-gateway.js';
 import { Home } from './home/model.js';
 import { openHomeStateFile } from './home/persistence.js';
@@ -13,11 +13,13 @@ import { ClimateController } from './climate/controller.js';
 import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettings } from './climate/policy.js';
 import type { RoomSettingsOverrides } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
+import { HomeKitAccessories } from './homekit/registry.js';
 
 export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly cached: PlatformAccessory[] = [];
   private home?: Home;
   private climate?: ClimateController;
+  private homekit?: HomeKitAccessories;
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
 
   constructor(
@@ -42,7 +44,8 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
 
   /** Homebridge hands us accessories restored from its cache before didFinishLaunching. */
   configureAccessory(accessory: PlatformAccessory): void {
-    this.cached.push(accessory);
+    if (this.homekit) this.homekit.configureAccessory(accessory);
+    else this.cached.push(accessory); // idle (bad config): keep them cached, untouched
   }
 
   private build(config: PlatformConfig): void {
@@ -58,6 +61,14 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     });
     for (const gateway of config.gateways) home.addGateway(new MqttGateway(gateway, log));
     this.home = home;
+    this.homekit = new HomeKitAccessories({
+      api: this.api,
+      log,
+      home,
+      pluginName: PLUGIN_NAME,
+      platformName: PLATFORM_NAME,
+      co2Limit: (room) => settingsFor(room).co2Max,
+    });
     if (config.climate?.enabled !== false) {
       this.climate = new ClimateController({
         home,
@@ -79,6 +90,21 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private async start(): Promise<void> {
     const home = this.home;
     if (!home) return;
+    // One summary line per gateway the first time its device list arrives.
+    const announced = new Set<string>();
+    home.on('devicesChanged', (gatewayKey) => {
+      if (announced.has(gatewayKey)) return;
+      announced.add(gatewayKey);
+      const devices = home.devicesOf(gatewayKey);
+      const rooms = new Set(devices.map((d) => d.descriptor.room).filter(Boolean));
+      this.log.info(`${home.gatewayName(gatewayKey)}: ${devices.length} devices in ${rooms.size} rooms are ready`);
+    });
+    // Listeners first, then the connection: no early device event can be missed.
+    const homekit = this.homekit;
+    if (homekit) {
+      homekit.start();
+      this.stopSteps.push(() => homekit.stop());
+    }
     await home.start();
     this.stopSteps.push(() => home.stop());
     const climate = this.climate;

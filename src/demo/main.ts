@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const onOutput = (chunk: Buffer) => {
     const text = chunk.toString();
     process.stdout.write(text);
-    if (!announced && /is running on port/.test(text)) {
+    if (!announced && /devices in \d+ rooms are ready/.test(text)) {
       announced = true;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       console.log(`
