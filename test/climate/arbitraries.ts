@@ -1,0 +1,118 @@
+/**
+ * fast-check generators for the property tests: room settings inside their valid ranges
+ * (tilted towards short times so things happen within a sequence), homes of one to three
+ * rooms, and sequences of events on a simulated clock.
+ */
+import fc from 'fast-check';
+import type { Weather } from '../../src/gateway/types.js';
+import type { RoomSettings } from '../../src/climate/settings.js';
+import type { Scenario, SimRoomSpec, Step } from './simulation.js';
+
+export const PROPERTY_RUNS = Number(process.env.CLIMATE_PROPERTY_RUNS ?? 1000);
+
+const clock = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 })).map(
+  ([hours, minutes]) => `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`,
+);
+
+const quietHours = fc
+  .record({ start: clock, end: clock })
+  .filter((quiet) => quiet.start !== quiet.end);
+
+const settings: fc.Arbitrary<RoomSettings> = fc
+  .record({
+    co2Max: fc.integer({ min: 600, max: 1500 }),
+    co2Hysteresis: fc.integer({ min: 0, max: 300 }),
+    humidityMax: fc.integer({ min: 40, max: 90 }),
+    humidityDelayMinutes: fc.integer({ min: 0, max: 10 }),
+    temperatureMin: fc.integer({ min: 10, max: 20 }),
+    temperatureMax: fc.integer({ min: 22, max: 30 }),
+    coolingSetpoint: fc.integer({ min: 18, max: 28 }),
+    ventilationPosition: fc.integer({ min: 1, max: 100 }),
+    minAiringMinutes: fc.integer({ min: 0, max: 5 }),
+    maxAiringMinutes: fc.integer({ min: 1, max: 15 }),
+    airRecyclingIntervalHours: fc.constantFrom(0, 0.25, 0.5, 1),
+    airRecyclingMinutes: fc.integer({ min: 1, max: 10 }),
+    outdoorTemperatureMin: fc.integer({ min: -5, max: 8 }),
+    outdoorTemperatureMax: fc.integer({ min: 20, max: 35 }),
+    maxWindSpeed: fc.integer({ min: 2, max: 15 }),
+    manualPauseMinutes: fc.integer({ min: 0, max: 20 }),
+    quietHours: fc.option(quietHours, { nil: undefined, freq: 3 }),
+    heatProtection: fc.boolean(),
+    heatProtectionPosition: fc.integer({ min: 0, max: 50 }),
+    heatProtectionLux: fc.integer({ min: 0, max: 40000 }),
+    departureCloseWindows: fc.boolean(),
+    departureCloseCovers: fc.boolean(),
+    sensorStaleMinutes: fc.integer({ min: 1, max: 10 }),
+  })
+  .chain((base) =>
+    // Climate control is on in four rooms out of five.
+    fc.integer({ min: 0, max: 4 }).map((dice) => {
+      const resolved: RoomSettings = { ...base, enabled: dice !== 0 };
+      if (resolved.quietHours === undefined) delete resolved.quietHours;
+      return resolved;
+    }),
+  );
+
+const roomSpec: fc.Arbitrary<SimRoomSpec> = fc.record({
+  settings,
+  hasSensor: fc.integer({ min: 0, max: 9 }).map((dice) => dice !== 0),
+  windows: fc.array(fc.record({ rainSensor: fc.boolean(), position: fc.constantFrom(0, 0, 0, 30, 100) }), { minLength: 1, maxLength: 2 }),
+  covers: fc.array(
+    fc.record({ type: fc.constantFrom('blind' as const, 'shutter' as const, 'awning' as const), position: fc.constantFrom(0, 60, 100) }),
+    { maxLength: 2 },
+  ),
+});
+
+const roomIndex = fc.nat({ max: 2 });
+const deviceIndex = fc.nat({ max: 3 });
+const maybe = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arbitrary, { nil: undefined, freq: 6 });
+
+const weather: fc.Arbitrary<Weather | undefined> = fc.option(
+  fc.record(
+    {
+      temperature: fc.integer({ min: -10, max: 40 }),
+      windSpeed: fc.integer({ min: 0, max: 20 }),
+      rain: fc.integer({ min: 0, max: 3 }).map((dice) => dice === 0),
+    },
+    { requiredKeys: [] },
+  ),
+  { nil: undefined, freq: 6 },
+);
+
+const sensorReading = fc.record({
+  kind: fc.constant('sensor' as const),
+  room: roomIndex,
+  temperature: maybe(fc.integer({ min: 100, max: 350 }).map((tenths) => tenths / 10)),
+  humidity: maybe(fc.integer({ min: 30, max: 100 })),
+  co2: maybe(fc.integer({ min: 400, max: 2500 })),
+  lux: maybe(fc.integer({ min: 0, max: 60000 })),
+});
+
+export const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 240 }).map((seconds) => seconds * 1000) }) },
+  { weight: 5, arbitrary: sensorReading },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('sensorLive' as const), room: roomIndex, live: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('sensorReachable' as const), room: roomIndex, reachable: fc.boolean() }) },
+  { weight: 1, arbitrary: weather.map((value): Step => (value ? { kind: 'weather', weather: value } : { kind: 'weather' })) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('away' as const), away: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('gateway' as const), online: fc.integer({ min: 0, max: 2 }).map((dice) => dice !== 0) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('manual' as const), room: roomIndex, device: deviceIndex, position: fc.constantFrom(0, 0, 10, 25, 50, 100) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reachable' as const), room: roomIndex, device: deviceIndex, reachable: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('obstructed' as const), room: roomIndex, device: deviceIndex, obstructed: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('windowRain' as const), room: roomIndex, window: deviceIndex, rain: fc.boolean() }) },
+);
+
+/** Any instant in 2024, so quiet hours and midnight are crossed at every time of day. */
+const start = fc.integer({ min: 0, max: 365 * 24 * 60 - 1 }).map((minute) => Date.UTC(2024, 0, 1) + minute * 60_000);
+
+export const scenario: fc.Arbitrary<Scenario> = fc.record({
+  start,
+  timeZoneOffsetMinutes: fc.constantFrom(-300, 0, 60, 120, 330),
+  commandDelayMs: fc.constantFrom(0, 0, 5_000, 30_000, 90_000),
+  rooms: fc.array(roomSpec, { minLength: 1, maxLength: 3 }),
+  lastAiringAgoMinutes: fc.integer({ min: 0, max: 90 }),
+  steps: fc.array(step, { minLength: 20, maxLength: 60 }),
+});

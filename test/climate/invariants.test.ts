@@ -1,0 +1,202 @@
+/**
+ * The invariants of the climate policy (docs: climate-control, "Invariants"), each checked on
+ * random event sequences played through the simulation. Runs per invariant:
+ * CLIMATE_PROPERTY_RUNS (default 1000; raise it for a nightly run).
+ */
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { evaluate, type ClimateAction, type PolicyInput, type PolicyOutput } from '../../src/climate/policy.js';
+import { PROPERTY_RUNS, scenario } from './arbitraries.js';
+import { closes, MINUTE, opens, simulate, type Evaluation, type Scenario } from './simulation.js';
+
+function eachAction(evaluation: Evaluation, check: (action: ClimateAction, room: string) => void): void {
+  for (const decision of evaluation.output.rooms) for (const action of decision.actions) check(action, decision.room);
+}
+
+function violation(evaluation: Evaluation, message: string): Error {
+  const when = new Date(evaluation.input.now).toISOString();
+  return new Error(`${when}: ${message}`);
+}
+
+/** Run `runs` random scenarios; a checker made per scenario sees every evaluation. */
+function holdsForEveryScenario(makeChecker: () => (evaluation: Evaluation) => void): void {
+  fc.assert(
+    fc.property(scenario, (generated: Scenario) => {
+      simulate(generated, { onEvaluation: makeChecker() });
+    }),
+    { numRuns: PROPERTY_RUNS },
+  );
+}
+
+describe('climate policy invariants (property-based)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
+
+  it('invariant 1: no automatic open command while away mode is on', () => {
+    holdsForEveryScenario(() => (evaluation) => {
+      if (!evaluation.input.away) return;
+      eachAction(evaluation, (action) => {
+        const { device } = evaluation.device(action.deviceKey);
+        if (opens(device, action.command.position)) throw violation(evaluation, `opened ${device.name} while away: ${action.explanation}`);
+      });
+    });
+  });
+
+  it('invariant 2: no automatic open while rain, wind, outdoor temperature, a stale or offline sensor or an offline gateway forbid it', () => {
+    holdsForEveryScenario(() => (evaluation) => {
+      const { input } = evaluation;
+      const rain = input.weather?.rain === true || input.rooms.some((room) => room.windows.some((window) => window.rain === true));
+      eachAction(evaluation, (action) => {
+        const { device, room } = evaluation.device(action.deviceKey);
+        if (!opens(device, action.command.position)) return;
+        const settings = room.settings;
+        const sensor = room.sensor;
+        const sensorBad =
+          !sensor || !sensor.reachable || sensor.updatedAt === undefined || input.now - sensor.updatedAt > settings.sensorStaleMinutes * MINUTE;
+        const wind = input.weather?.windSpeed;
+        const outdoor = input.weather?.temperature;
+        const reasons = [
+          rain && 'rain',
+          wind !== undefined && wind > settings.maxWindSpeed && 'wind',
+          outdoor !== undefined && (outdoor < settings.outdoorTemperatureMin || outdoor > settings.outdoorTemperatureMax) && 'outdoor temperature',
+          sensorBad && 'sensor stale or offline',
+          !input.gatewayOnline && 'gateway offline',
+        ].filter((reason): reason is string => typeof reason === 'string');
+        // Rain, wind and outdoor temperature are about airing; covers going back up only need
+        // a live sensor and gateway.
+        const forbidding = device.type === 'window' ? reasons : reasons.filter((reason) => reason === 'sensor stale or offline' || reason === 'gateway offline');
+        if (forbidding.length > 0) throw violation(evaluation, `opened ${device.name} despite ${forbidding.join(', ')}: ${action.explanation}`);
+      });
+    });
+  });
+
+  it('invariant 3: no automatic command to a window or cover within the pause after a manual command to it', () => {
+    holdsForEveryScenario(() => (evaluation) => {
+      eachAction(evaluation, (action) => {
+        const { device, room } = evaluation.device(action.deviceKey);
+        const manualAt = evaluation.truth.lastManualAt.get(action.deviceKey);
+        if (manualAt === undefined) return;
+        const sinceManual = evaluation.input.now - manualAt;
+        if (sinceManual < room.settings.manualPauseMinutes * MINUTE) {
+          throw violation(evaluation, `commanded ${device.name} ${Math.round(sinceManual / 1000)} s after a manual command: ${action.explanation}`);
+        }
+      });
+    });
+  });
+
+  it("invariant 4: no automatic opening beyond the room's ventilation position", () => {
+    holdsForEveryScenario(() => (evaluation) => {
+      eachAction(evaluation, (action) => {
+        const { device, room } = evaluation.device(action.deviceKey);
+        if (device.type !== 'window' || !opens(device, action.command.position)) return;
+        if (action.command.position > room.settings.ventilationPosition) {
+          throw violation(evaluation, `opened ${device.name} to ${action.command.position} % (ventilation position ${room.settings.ventilationPosition})`);
+        }
+      });
+    });
+  });
+
+  it('invariant 5: every window the algorithm opened is closed by it within the maximum airing time plus one evaluation period, unless a person moved it', () => {
+    holdsForEveryScenario(() => {
+      /** Windows the algorithm opened and has not closed yet, with the time of the open. */
+      const openedAt = new Map<string, number>();
+      return (evaluation) => {
+        const { input, truth } = evaluation;
+        for (const [key, at] of openedAt) {
+          const manualAt = truth.lastManualAt.get(key);
+          if (manualAt !== undefined && manualAt >= at) openedAt.delete(key);
+        }
+        eachAction(evaluation, (action) => {
+          const { device } = evaluation.device(action.deviceKey);
+          if (device.type !== 'window') return;
+          if (action.command.position === 0) openedAt.delete(action.deviceKey);
+          else if (opens(device, action.command.position) && !openedAt.has(action.deviceKey)) openedAt.set(action.deviceKey, input.now);
+        });
+        for (const [key, at] of openedAt) {
+          const { device, room } = evaluation.device(key);
+          // The simulation evaluates at least once per period, so "the first evaluation at or
+          // after the deadline at which a close can be sent" is within deadline + one period
+          // whenever the close was possible throughout.
+          const deadline = at + room.settings.maxAiringMinutes * MINUTE;
+          const closePossible = input.gatewayOnline && device.reachable && device.obstructed !== true;
+          if (input.now >= deadline && closePossible) {
+            throw violation(evaluation, `${device.name} opened at ${new Date(at).toISOString()} still not closed (max airing ${room.settings.maxAiringMinutes} min)`);
+          }
+        }
+      };
+    });
+  });
+
+  it('invariant 6: the algorithm closes only windows it opened itself, except when departure mode starts', () => {
+    holdsForEveryScenario(() => {
+      const openedAt = new Map<string, number>();
+      return (evaluation) => {
+        const { input, truth } = evaluation;
+        eachAction(evaluation, (action) => {
+          const { device, room } = evaluation.device(action.deviceKey);
+          if (device.type !== 'window') return;
+          const position = action.command.position;
+          if (closes(device, position)) {
+            const manualAt = truth.lastManualAt.get(action.deviceKey) ?? -Infinity;
+            const opened = openedAt.get(action.deviceKey);
+            const ownsIt = opened !== undefined && opened > manualAt;
+            const departure = truth.departureStartedAt;
+            const departureClose = input.away && room.settings.departureCloseWindows && departure !== undefined && manualAt < departure;
+            if (!ownsIt && !departureClose) throw violation(evaluation, `closed ${device.name}, which it did not open: ${action.explanation}`);
+          }
+          if (opens(device, position)) openedAt.set(action.deviceKey, input.now);
+        });
+      };
+    });
+  });
+
+  it('invariant 7: entering departure mode never opens anything, and leaving it never opens anything by itself', () => {
+    holdsForEveryScenario(() => (evaluation) => {
+      if (evaluation.previousAway === undefined || evaluation.previousAway === evaluation.input.away) return;
+      eachAction(evaluation, (action) => {
+        const { device } = evaluation.device(action.deviceKey);
+        if (opens(device, action.command.position)) {
+          const change = evaluation.input.away ? 'entering' : 'leaving';
+          throw violation(evaluation, `opened ${device.name} on ${change} departure mode: ${action.explanation}`);
+        }
+      });
+    });
+  });
+
+  it('invariant 8: decisions are a pure function of inputs and the clock (same inputs, same decisions)', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const field of Object.values(value)) deepFreeze(field);
+      }
+      return value;
+    };
+    /** Evaluate a frozen input (mutation throws) twice and insist on equal answers. */
+    const evaluateTwice = (input: PolicyInput): PolicyOutput => {
+      const frozen = deepFreeze(structuredClone(input));
+      const first = evaluate(frozen);
+      expect(evaluate(deepFreeze(structuredClone(input)))).toEqual(first);
+      return first;
+    };
+    /** The whole run under a given wall clock and random source, recorded. */
+    const run = (generated: Scenario, wallClock: number, random: number): PolicyOutput[] => {
+      vi.setSystemTime(wallClock);
+      vi.spyOn(Math, 'random').mockReturnValue(random);
+      const outputs: PolicyOutput[] = [];
+      simulate(generated, { onEvaluation: (evaluation) => outputs.push(evaluation.output), evaluate: evaluateTwice });
+      vi.restoreAllMocks();
+      return outputs;
+    };
+    vi.useFakeTimers({ toFake: ['Date'] });
+    fc.assert(
+      fc.property(scenario, (generated: Scenario) => {
+        const first = run(generated, Date.UTC(2001, 0, 1), 0.1);
+        const second = run(generated, Date.UTC(2031, 6, 15), 0.9);
+        expect(second).toEqual(first);
+      }),
+      { numRuns: PROPERTY_RUNS },
+    );
+  });
+});
