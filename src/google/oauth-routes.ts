@@ -1,0 +1,219 @@
+/**
+ * Account linking over HTTP: the OAuth 2.0 authorization-code flow for Google, done by
+ * `@node-oauth/oauth2-server` with the model in oauth-model.ts.
+ * - GET  /oauth/authorize  sign-in page (only for Google's client id and redirect URIs)
+ * - POST /oauth/authorize  checks name and password, then redirects to Google with a code
+ * - POST /oauth/token      authorization_code and refresh_token grants
+ * and `authenticate()` for the fulfillment endpoint (Bearer access tokens in the header only).
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import OAuth2Server from '@node-oauth/oauth2-server';
+import type { Logger } from '../logger.js';
+import type { ResolvedGoogleConfig } from './config.js';
+import { FailureLimiter } from './failure-limiter.js';
+import { FORM_TOKEN_TTL_MS, FormTokens, readCookie, SIGN_IN_COOKIE } from './form-token.js';
+import type { LinkedPeople } from './linked-people.js';
+import { secretsEqual, type LinkedUser, type OAuthModel } from './oauth-model.js';
+import { AUTHORIZATION_CODE_TTL_MS, ACCESS_TOKEN_TTL_MS } from './token-store.js';
+import { messagePage, signInPage, signInPageCsp, type AuthorizeParams } from './sign-in-page.js';
+
+const SIGN_IN_FAILURES = { maxFailures: 5, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 };
+
+export interface OAuthOptions {
+  config: ResolvedGoogleConfig;
+  model: OAuthModel;
+  people: LinkedPeople;
+  log: Logger;
+  now: () => number;
+  /** Mark the sign-in cookie Secure (TLS here or an https publicUrl in front). */
+  secureCookie: boolean;
+}
+
+export type Authentication = { user: LinkedUser } | { status: number; error: string; description: string; wwwAuthenticate?: string };
+
+export interface OAuth {
+  router: Router;
+  authenticate(req: Request): Promise<Authentication>;
+}
+
+export function createOAuth(options: OAuthOptions): OAuth {
+  const { config, people, log, now } = options;
+  const server = new OAuth2Server({
+    model: options.model,
+    authorizationCodeLifetime: AUTHORIZATION_CODE_TTL_MS / 1000,
+    accessTokenLifetime: ACCESS_TOKEN_TTL_MS / 1000,
+    // Required by the library; refresh tokens here never expire (see token-store.ts).
+    refreshTokenLifetime: 10 * 365 * 24 * 3600,
+    // Keep Google's refresh token: rotating it would unlink anyone whose answer got lost.
+    alwaysIssueNewRefreshToken: false,
+    allowBearerTokensInQueryString: false,
+  });
+  const formTokens = new FormTokens(now);
+  const signInFailures = new FailureLimiter({ ...SIGN_IN_FAILURES, now });
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+
+  const problemWith = (params: AuthorizeParams | undefined): string | undefined => {
+    if (!params) return 'the link is missing some of its parameters';
+    if (params.response_type !== 'code') return 'only response_type=code is supported';
+    if (!secretsEqual(params.client_id, config.clientId)) return 'the client id is not the one in the plugin settings (google.clientId)';
+    if (!config.redirectUris.includes(params.redirect_uri)) return `the redirect URI is not Google's for project "${config.projectId}"`;
+    if (params.state.length === 0 || params.state.length > 2048) return 'the state parameter is missing or too long';
+    if (params.scope !== undefined && params.scope.length > 512) return 'the scope parameter is too long';
+    return undefined;
+  };
+
+  const showSignIn = (res: Response, status: number, params: AuthorizeParams, extra: { nonce?: string; error?: string; name?: string } = {}) => {
+    const nonce = extra.nonce ?? formTokens.newNonce();
+    res.cookie(SIGN_IN_COOKIE, nonce, { httpOnly: true, sameSite: 'strict', secure: options.secureCookie, maxAge: FORM_TOKEN_TTL_MS, path: '/' });
+    res.setHeader('Content-Security-Policy', signInPageCsp());
+    res.status(status).type('html').send(signInPage({ params, formToken: formTokens.issue(nonce, params), error: extra.error, name: extra.name }));
+  };
+
+  const deadEnd = (res: Response, status: number, title: string, message: string) => {
+    res.status(status).type('html').send(messagePage(title, message));
+  };
+
+  router.get('/oauth/authorize', (req, res) => {
+    const params = authorizeParams(req.query);
+    const problem = problemWith(params);
+    if (problem || !params) {
+      log.warn(`Google Home: refused a sign-in link: ${problem}`);
+      return deadEnd(res, 400, 'This link cannot be used', `This sign-in link is not valid (${problem}). Start linking again from the Google Home app.`);
+    }
+    showSignIn(res, 200, params);
+  });
+
+  router.post('/oauth/authorize', form, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const params = authorizeParams(body);
+    const problem = problemWith(params);
+    if (problem || !params) {
+      log.warn(`Google Home: refused a sign-in: ${problem}`);
+      return deadEnd(res, 400, 'This sign-in cannot be used', `The sign-in form is not valid (${problem}). Start linking again from the Google Home app.`);
+    }
+    const nonce = readCookie(req.headers.cookie, SIGN_IN_COOKIE);
+    if (!formTokens.verify(stringField(body, 'form_token'), nonce, params)) {
+      return deadEnd(
+        res,
+        400,
+        'This sign-in page has expired',
+        'The page was open too long, the plugin restarted, or it was not opened in this browser. Start linking again from the Google Home app.',
+      );
+    }
+    const name = stringField(body, 'username')?.trim() ?? '';
+    const password = stringField(body, 'password') ?? '';
+    if (!name || !password) return showSignIn(res, 400, params, { nonce, error: 'Enter your name and password.', name });
+    const limiterKey = name.normalize('NFC').toLowerCase();
+    const lockedFor = signInFailures.lockedFor(limiterKey);
+    if (lockedFor > 0) {
+      const minutes = Math.ceil(lockedFor / 60_000);
+      return showSignIn(res, 429, params, { nonce, error: `Too many failed sign-ins for this name. Try again in ${minutes} minute(s).`, name });
+    }
+    const account = await people.accounts.verify(name, password);
+    if (!account) {
+      const locked = signInFailures.fail(limiterKey);
+      log.warn(`Google Home: failed sign-in as "${name}"${locked ? '; this name is locked for 15 minutes after 5 failures' : ''}`);
+      return showSignIn(res, 401, params, { nonce, error: 'Wrong name or password.', name });
+    }
+    signInFailures.succeed(limiterKey);
+    people.check();
+
+    const request = new OAuth2Server.Request({ headers: stringHeaders(req), method: 'POST', query: {}, body: { ...params } });
+    const response = new OAuth2Server.Response();
+    const user: LinkedUser = { id: account.id, name: account.name };
+    try {
+      await server.authorize(request, response, { authenticateHandler: { handle: async () => user } });
+    } catch (err) {
+      // Errors after the redirect URI was validated go back to Google (the library set the
+      // Location); anything earlier ends here.
+      if (!response.headers?.['location']) {
+        log.warn(`Google Home: sign-in could not issue a code: ${describe(err)}`);
+        return deadEnd(res, 400, 'Linking failed', 'The plugin could not complete the sign-in. Start linking again from the Google Home app.');
+      }
+    }
+    log.info(`Google Home: ${account.name} signed in to link Google`);
+    res.clearCookie(SIGN_IN_COOKIE, { path: '/' });
+    res.redirect(302, String(response.headers?.['location']));
+  });
+
+  router.post('/oauth/token', form, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const grant = stringField(body, 'grant_type');
+    const hasSecret = typeof body['client_secret'] === 'string' || /^Basic /i.test(req.headers.authorization ?? '');
+    if (!hasSecret) {
+      return sendOAuthError(res, 401, 'invalid_client', 'Client authentication is required', { 'www-authenticate': 'Basic realm="Service"' });
+    }
+    const request = new OAuth2Server.Request({ headers: stringHeaders(req), method: req.method, query: {}, body });
+    const response = new OAuth2Server.Response();
+    try {
+      const token = await server.token(request, response);
+      const user = token.user as LinkedUser;
+      if (grant === 'authorization_code') log.info(`Google Home: linked for ${user.name}`);
+      else log.debug(`Google Home: access token refreshed for ${user.name}`);
+      res.set(response.headers ?? {}).status(response.status ?? 200).json(response.body);
+    } catch (err) {
+      if (err instanceof OAuth2Server.OAuthError) {
+        const internal = err.name === 'server_error';
+        if (internal) log.error(`Google Home: token endpoint failed: ${describe(err)}`);
+        else log.debug(`Google Home: token request refused (${err.name}: ${err.message})`);
+        return sendOAuthError(res, err.code, err.name, internal ? 'Internal error' : err.message, response.headers);
+      }
+      throw err;
+    }
+  });
+
+  const authenticate = async (req: Request): Promise<Authentication> => {
+    // Only the Authorization header counts: no tokens in query strings or bodies.
+    const request = new OAuth2Server.Request({ headers: stringHeaders(req), method: req.method, query: {}, body: {} });
+    const response = new OAuth2Server.Response();
+    try {
+      const token = await server.authenticate(request, response);
+      return { user: token.user as LinkedUser };
+    } catch (err) {
+      if (err instanceof OAuth2Server.OAuthError && err.name !== 'server_error') {
+        return { status: err.code, error: err.name, description: err.message, wwwAuthenticate: response.headers?.['www-authenticate'] };
+      }
+      log.error(`Google Home: could not check an access token: ${describe(err)}`);
+      return { status: 500, error: 'server_error', description: 'Internal error' };
+    }
+  };
+
+  return { router, authenticate };
+}
+
+function sendOAuthError(res: Response, status: number, error: string, description: string, headers?: Record<string, string>): void {
+  if (headers) for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-type') res.setHeader(k, v);
+  res.setHeader('Cache-Control', 'no-store');
+  res.status(status).json({ error, error_description: description });
+}
+
+function stringField(source: Record<string, unknown>, key: string): string | undefined {
+  const value = source[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function authorizeParams(source: unknown): AuthorizeParams | undefined {
+  if (!source || typeof source !== 'object') return undefined;
+  const s = source as Record<string, unknown>;
+  const client_id = stringField(s, 'client_id');
+  const redirect_uri = stringField(s, 'redirect_uri');
+  const state = stringField(s, 'state');
+  const response_type = stringField(s, 'response_type');
+  const scope = stringField(s, 'scope');
+  if (client_id === undefined || redirect_uri === undefined || state === undefined || response_type === undefined) return undefined;
+  return { client_id, redirect_uri, state, response_type, scope: scope === '' ? undefined : scope };
+}
+
+function stringHeaders(req: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v === 'string') headers[k] = v;
+    else if (Array.isArray(v)) headers[k] = v.join(', ');
+  }
+  return headers;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
