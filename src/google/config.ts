@@ -33,6 +33,7 @@ export class GoogleConfigError extends Error {
 
 /** Applies defaults and checks the block; throws GoogleConfigError naming the key to fix. */
 export function resolveGoogleConfig(config: GoogleConfig): ResolvedGoogleConfig {
+  if (config.enabled !== true) throw new GoogleConfigError('Google Home is switched off (google.enabled is not true); nothing to start');
   const problems: string[] = [];
   const text = (key: keyof GoogleConfig): string | undefined => {
     const value = config[key];

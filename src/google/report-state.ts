@@ -82,10 +82,15 @@ export class ReportState {
   /** After a SYNC: this person gets every state once, whatever was reported before. */
   reportAllTo(agentUserId: string): void {
     if (this.stopped) return;
+    const now = this.options.now();
     const states: Record<string, States> = {};
     for (const entity of googleEntities(this.options.home)) {
       const state = reportable(entity.query());
-      if (state) states[entity.id] = state;
+      if (!state) continue;
+      states[entity.id] = state;
+      // Counts toward "one report per device per second"; `lastReported` stays as it is,
+      // because the others have not been sent this state.
+      this.lastSentAt.set(entity.id, now);
     }
     if (Object.keys(states).length > 0) this.send([agentUserId], states);
   }
