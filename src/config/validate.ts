@@ -32,13 +32,19 @@ export function validateConfig(raw: unknown): ConfigResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problems: ['the platform block must be an object'] };
   // Homebridge adds its own keys (platform, _bridge); they are not ours to judge.
   const { platform, _bridge: _ignored, ...ours } = raw as Record<string, unknown>;
-  const config = structuredClone(ours);
+  let config: Record<string, unknown>;
+  try {
+    config = structuredClone(ours);
+  } catch (err) {
+    // e.g. nesting deeper than the engine can copy: a config nobody meant to write
+    return { ok: false, problems: [`(platform block): cannot be read (${err instanceof Error ? err.message : String(err)})`] };
+  }
   const validate = validator();
   const problems: string[] = [];
   if (!validate(config)) problems.push(...(validate.errors ?? []).map(describe));
   if (problems.length === 0) problems.push(...semanticProblems(config as unknown as PlatformConfig));
   if (problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
-  return { ok: true, config: { ...(config as unknown as PlatformConfig), platform: String(platform ?? 'VeluxClimate') } };
+  return { ok: true, config: { ...(config as unknown as PlatformConfig), platform: typeof platform === 'string' ? platform : 'VeluxClimate' } };
 }
 
 /** Turns `/gateways/0/url` into `gateways[0].url`, the way people read their config. */
