@@ -15,7 +15,8 @@ import type { LinkedUser } from './oauth-model.js';
 import type { OAuth } from './oauth-routes.js';
 import { SmartHomeRequest } from './request-schema.js';
 
-export const FULFILLMENT_BODY_LIMIT = '64kb';
+/** Generous for a home's worth of device ids; Google's requests are a few kB. */
+export const FULFILLMENT_BODY_LIMIT = '128kb';
 
 export interface AppOptions {
   oauth: OAuth;

@@ -50,6 +50,8 @@ export function createOAuth(options: OAuthOptions): OAuth {
   });
   const formTokens = new FormTokens(now);
   const signInFailures = new FailureLimiter({ ...SIGN_IN_FAILURES, now });
+  // Each check costs ~32 MB and a thread for ~0.1 s (scrypt): a flood of sign-ins must queue, not pile up.
+  const passwordChecks = new Queue(2, 16);
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
@@ -78,7 +80,8 @@ export function createOAuth(options: OAuthOptions): OAuth {
     const params = authorizeParams(req.query);
     const problem = problemWith(params);
     if (problem || !params) {
-      log.warn(`Google Home: refused a sign-in link: ${problem}`);
+      // Debug only: anyone on the internet can load this URL; the page tells a real user.
+      log.debug(`Google Home: refused a sign-in link: ${problem}`);
       return deadEnd(res, 400, 'This link cannot be used', `This sign-in link is not valid (${problem}). Start linking again from the Google Home app.`);
     }
     showSignIn(res, 200, params);
@@ -89,7 +92,7 @@ export function createOAuth(options: OAuthOptions): OAuth {
     const params = authorizeParams(body);
     const problem = problemWith(params);
     if (problem || !params) {
-      log.warn(`Google Home: refused a sign-in: ${problem}`);
+      log.debug(`Google Home: refused a sign-in: ${problem}`);
       return deadEnd(res, 400, 'This sign-in cannot be used', `The sign-in form is not valid (${problem}). Start linking again from the Google Home app.`);
     }
     const nonce = readCookie(req.headers.cookie, SIGN_IN_COOKIE);
@@ -110,7 +113,10 @@ export function createOAuth(options: OAuthOptions): OAuth {
       const minutes = Math.ceil(lockedFor / 60_000);
       return showSignIn(res, 429, params, { nonce, error: `Too many failed sign-ins for this name. Try again in ${minutes} minute(s).`, name });
     }
-    const account = await people.accounts.verify(name, password);
+    if (passwordChecks.busy) {
+      return showSignIn(res, 503, params, { nonce, error: 'The plugin is busy checking other sign-ins. Try again in a moment.', name });
+    }
+    const account = await passwordChecks.run(() => people.accounts.verify(name, password));
     if (!account) {
       const locked = signInFailures.fail(limiterKey);
       log.warn(`Google Home: failed sign-in as "${name}"${locked ? '; this name is locked for 15 minutes after 5 failures' : ''}`);
@@ -122,19 +128,23 @@ export function createOAuth(options: OAuthOptions): OAuth {
     const request = new OAuth2Server.Request({ headers: stringHeaders(req), method: 'POST', query: {}, body: { ...params } });
     const response = new OAuth2Server.Response();
     const user: LinkedUser = { id: account.id, name: account.name };
+    let failure: unknown;
     try {
       await server.authorize(request, response, { authenticateHandler: { handle: async () => user } });
     } catch (err) {
-      // Errors after the redirect URI was validated go back to Google (the library set the
-      // Location); anything earlier ends here.
-      if (!response.headers?.['location']) {
-        log.warn(`Google Home: sign-in could not issue a code: ${describe(err)}`);
-        return deadEnd(res, 400, 'Linking failed', 'The plugin could not complete the sign-in. Start linking again from the Google Home app.');
-      }
+      failure = err;
     }
-    log.info(`Google Home: ${account.name} signed in to link Google`);
+    // Errors after the redirect URI was validated go back to Google with an error (the
+    // library set the Location); anything without a Location ends here.
+    const location = response.headers?.['location'];
+    if (!location) {
+      log.warn(`Google Home: sign-in could not issue a code: ${describe(failure)}`);
+      return deadEnd(res, 400, 'Linking failed', 'The plugin could not complete the sign-in. Start linking again from the Google Home app.');
+    }
+    if (failure) log.warn(`Google Home: sign-in of ${account.name} sent back to Google with an error: ${describe(failure)}`);
+    else log.info(`Google Home: ${account.name} signed in to link Google`);
     res.clearCookie(SIGN_IN_COOKIE, { path: '/' });
-    res.redirect(302, String(response.headers?.['location']));
+    res.redirect(302, location);
   });
 
   router.post('/oauth/token', form, async (req, res) => {
@@ -216,4 +226,30 @@ function stringHeaders(req: Request): Record<string, string> {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs at most `parallel` tasks at once; `busy` when `waiting` more are already queued. */
+class Queue {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly parallel: number,
+    private readonly maxWaiting: number,
+  ) {}
+
+  get busy(): boolean {
+    return this.waiting.length >= this.maxWaiting;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.parallel) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
 }

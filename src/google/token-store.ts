@@ -16,6 +16,7 @@ export const ACCESS_TOKEN_TTL_MS = 60 * 60_000;
 /** Links kept per person; linking again beyond this drops the oldest (Google keeps only one anyway). */
 const MAX_LINKS_PER_USER = 5;
 const MAX_PENDING_CODES = 200;
+const MAX_ACCESS_TOKENS_PER_LINK = 10;
 
 export function sha256(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -136,7 +137,8 @@ export class GoogleTokenStore {
     const saved: AccessRecord = { ...record, hash: sha256(accessToken), expiresAt: now + ACCESS_TOKEN_TTL_MS };
     this.change((doc) => ({
       ...doc,
-      accessTokens: [...doc.accessTokens, saved],
+      // Google holds one access token per link at a time; a few are plenty.
+      accessTokens: [...dropOldest(doc.accessTokens, (t) => t.linkId === record.linkId, MAX_ACCESS_TOKENS_PER_LINK - 1), saved],
       links: doc.links.map((l) => (l.id === record.linkId ? { ...l, lastUsedAt: now } : l)),
     }));
     return saved;
@@ -214,4 +216,11 @@ function readJsonFileQuietly(path: string): TokensDocument {
   } catch {
     return empty();
   }
+}
+
+/** `list` with only the newest `keep` of the entries matching `mine` (order is oldest first). */
+function dropOldest<T>(list: T[], mine: (item: T) => boolean, keep: number): T[] {
+  let excess = list.filter(mine).length - keep;
+  if (excess <= 0) return list;
+  return list.filter((item) => !(mine(item) && excess-- > 0));
 }

@@ -4,7 +4,7 @@
  * guests and a running server seeing changes without a restart.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -13,7 +13,7 @@ import { main } from '../../src/cli/cli.js';
 import { CliError, PipedLines, promptHidden, type CliIo } from '../../src/cli/io.js';
 import { AccountStore, MAX_GUESTS } from '../../src/google/accounts.js';
 import { GoogleHome } from '../../src/google/index.js';
-import { accountsFile } from '../../src/google/paths.js';
+import { accountsFile, pluginDataDir } from '../../src/google/paths.js';
 import { Home } from '../../src/home/model.js';
 import { silentLogger } from '../../src/logger.js';
 import { fulfill, googleConfig, intents, link, TEST_SCRYPT } from './helpers/bed.js';
@@ -108,6 +108,17 @@ describe('users, through main()', () => {
     const store = new AccountStore(accountsFile(storage));
     expect(await store.verify('ben', 'new-ben-password')).toBeDefined();
     expect(await store.verify('ben', 'ben-password')).toBeUndefined();
+  });
+
+  it.runIf(process.getuid?.() === 0)('run as root, leaves the files to the owner of the storage directory', async () => {
+    const owned = mkdtempSync(join(tmpdir(), 'velux-cli-owner-'));
+    try {
+      chownSync(owned, 4321, 4321);
+      expect((await run(owned, ['users', 'add', 'root-made'], ['root-password'])).code).toBe(0);
+      for (const path of [pluginDataDir(owned), accountsFile(owned)]) expect(statSync(path)).toMatchObject({ uid: 4321, gid: 4321 });
+    } finally {
+      rmSync(owned, { recursive: true, force: true });
+    }
   });
 
   it('prints help with every command group', async () => {

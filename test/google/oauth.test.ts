@@ -312,7 +312,7 @@ describe('hardening', () => {
     const brokenJson = (await broken.json()) as Record<string, unknown>;
     expect(brokenJson['error']).toBeTruthy();
     expect(JSON.stringify(brokenJson)).not.toMatch(/node_modules|at [A-Za-z]+ \(/);
-    const huge = await post(JSON.stringify({ requestId: '1', inputs: [{ intent: 'action.devices.SYNC', pad: 'x'.repeat(100_000) }] }));
+    const huge = await post(JSON.stringify({ requestId: '1', inputs: [{ intent: 'action.devices.SYNC', pad: 'x'.repeat(200_000) }] }));
     expect(huge.status).toBe(413);
     const wrongIntent = await post(JSON.stringify({ requestId: '1', inputs: [{ intent: 'action.devices.REBOOT' }] }));
     expect(wrongIntent.status).toBe(400);
