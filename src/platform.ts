@@ -14,12 +14,14 @@ import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettings } from '.
 import type { RoomSettingsOverrides } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
 import { HomeKitAccessories } from './homekit/registry.js';
+import { GoogleHome } from './google/index.js';
 
 export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly cached: PlatformAccessory[] = [];
   private home?: Home;
   private climate?: ClimateController;
   private homekit?: HomeKitAccessories;
+  private google?: GoogleHome;
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
 
   constructor(
@@ -69,6 +71,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       platformName: PLATFORM_NAME,
       co2Limit: (room) => settingsFor(room).co2Max,
     });
+    if (config.google?.enabled) this.google = new GoogleHome({ home, log, config: config.google, storagePath });
     if (config.climate?.enabled !== false) {
       this.climate = new ClimateController({
         home,
@@ -111,6 +114,16 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     if (climate) {
       climate.start();
       this.stopSteps.push(() => climate.stop());
+    }
+    const google = this.google;
+    if (google) {
+      // A Google endpoint that cannot start (port taken, bad TLS files) must not take HomeKit down.
+      try {
+        await google.start();
+        this.stopSteps.push(() => google.stop());
+      } catch (err) {
+        this.log.error(`Google Home: could not start: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   }
 

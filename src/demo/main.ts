@@ -13,9 +13,12 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { SimulatedHome } from '../simulator/index.js';
+import { AccountStore } from '../google/accounts.js';
+import { accountsFile } from '../google/paths.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SETUP_CODE = '031-45-154';
+const DEMO_ACCOUNT = { name: 'demo', password: 'demo-password' };
 
 const { values: args } = parseArgs({
   options: {
@@ -145,6 +148,9 @@ async function main(): Promise<void> {
   console.log(`[demo] simulated home: ${sim.devices().length} devices in ${sim.rooms().length} rooms, time x${speed}`);
 
   writeHomebridgeConfig();
+  // A sign-in account for trying the Google account-linking page; real homes create their own.
+  const accounts = new AccountStore(accountsFile(storage), {});
+  if (accounts.list().length === 0) await accounts.add(DEMO_ACCOUNT.name, DEMO_ACCOUNT.password, 'admin');
   const homebridgeBin = homebridgeBinary();
   const child: ChildProcess = spawn(process.execPath, [homebridgeBin, '-I', '-U', storage, '-P', repoRoot, '--strict-plugin-resolution'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -164,7 +170,8 @@ async function main(): Promise<void> {
   HomeKit   Add Accessory → More options → "VELUX Demo", setup code ${SETUP_CODE}
             (bridge on port ${hapPort}${args.lan ? ', all interfaces' : '; 127.0.0.1 only: run npm start -- --lan to pair a phone'})
   Google    fulfillment http://127.0.0.1:${googlePort}/smarthome (demo PIN 1234)
-            add an account: node dist/cli/main.js --storage ${storage} users add admin
+            sign-in page http://127.0.0.1:${googlePort}/oauth/authorize — demo account "${DEMO_ACCOUNT.name}" / "${DEMO_ACCOUNT.password}"
+            manage accounts: node dist/cli/main.js --storage ${storage} users list
   MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)
   Storage   ${storage}
   Ctrl-C stops everything.
