@@ -80,7 +80,7 @@ function describe(e: ErrorObject): string {
 function hintFor(path: string): string {
   if (path.endsWith('/url')) return 'expected e.g. mqtt://192.168.1.10:1883';
   if (path.endsWith('/baseTopic')) return 'letters, digits, _ - and /, no wildcards';
-  if (path.endsWith('/pin')) return '4 to 8 digits';
+  if (path.endsWith('/pin')) return '4 to 12 digits';
   if (path.endsWith('/publicUrl')) return 'expected an https:// URL';
   if (path.endsWith('/projectId')) return "the Google project's id, lower-case letters, digits and dashes";
   if (path.endsWith('/start') || path.endsWith('/end')) return 'expected HH:MM';

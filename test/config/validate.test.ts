@@ -36,7 +36,7 @@ describe('config validation', () => {
         'gateways[1].commandTimeoutMs: must be at least 500',
         'gateways[1].colour: is not a known setting (check the spelling)',
         'google.enabled: must be a boolean',
-        'google.pin: has the wrong format (4 to 8 digits)',
+        'google.pin: has the wrong format (4 to 12 digits)',
       ]),
     );
     // defaults fill a missing name, so that is not a problem

@@ -1,7 +1,7 @@
 /**
  * Validation of every fulfillment answer (and Report State payload) against Google's own
  * smart-home JSON schemas (github.com/google-home/smart-home-schema, a local copy in
- * GOOGLE_SMART_HOME_SCHEMA_DIR, default /work/shared/google-smart-home-schema):
+ * GOOGLE_SMART_HOME_SCHEMA_DIR, default shared/google-smart-home-schema beside the repository):
  * intent request/response schemas, platform type/trait/error lists, each trait's
  * attribute and state schemas, and each device type's required traits.
  *
@@ -23,12 +23,15 @@
  * text says OpenCloseRelative needs `commandOnlyOpenClose: true` (a description, not a
  * rule; Google's reference says the opposite: relative moves need a known position).
  */
+import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { expect } from 'vitest';
 
-export const SCHEMA_DIR = process.env['GOOGLE_SMART_HOME_SCHEMA_DIR'] ?? '/work/shared/google-smart-home-schema';
+// shared/ sits beside the repository (locally and in CI).
+export const SCHEMA_DIR =
+  process.env['GOOGLE_SMART_HOME_SCHEMA_DIR'] ?? fileURLToPath(new URL('../../../../shared/google-smart-home-schema', import.meta.url));
 
 export const EXTRA_ERROR_CODES = ['deviceOffline', 'challengeNeeded'] as const;
 const CHALLENGE_TYPES = ['pinNeeded', 'challengeFailedPinNeeded', 'ackNeeded'];
