@@ -276,6 +276,33 @@ describe('the default home', () => {
     expect(f.sim.receivedCommands().length).toBe(sent); // nothing was sent while offline
   });
 
+  it('answers "No Response" while the MQTT connection is down, and recovers when it reconnects', async () => {
+    const { Service: S, Characteristic: C } = hap();
+    const window = acc('Kitchen window');
+    const current = characteristicOf(window, S.Window, C.CurrentPosition);
+    const seen: Array<{ reachable: boolean; pushed: number; read: Promise<unknown> }> = [];
+    const onReachability = (device: { id: string; reachable: boolean }) => {
+      if (device.id === 'kitchen-window') seen.push({ reachable: device.reachable, pushed: current.statusCode, read: read(window, S.Window, C.CurrentPosition) });
+    };
+    f.home.on('reachability', onReachability);
+    try {
+      // drop the plugin's connection at the broker (it reconnects on its own)
+      const aedes = (f.broker as unknown as { aedes: { clients: Record<string, { close(): void }> } }).aedes;
+      const pluginClient = Object.keys(aedes.clients).find((id) => id.startsWith('velux-climate-'));
+      expect(pluginClient).toBeDefined();
+      aedes.clients[pluginClient!]!.close();
+      await waitFor(() => seen.length >= 2, 'down and up again');
+      expect(seen.map((s) => [s.reachable, s.pushed])).toEqual([
+        [false, -70402],
+        [true, 0],
+      ]);
+      expect(await seen[0]!.read).toEqual(NO_RESPONSE);
+      expect(await seen[1]!.read).toBe(0);
+    } finally {
+      f.home.off('reachability', onReachability);
+    }
+  });
+
   it('adds and removes accessories at runtime', async () => {
     const { Service: S, Characteristic: C } = hap();
     f.sim.addDevice(
