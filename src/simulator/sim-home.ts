@@ -744,17 +744,20 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     this.moving.delete(device);
   }
 
-  /** Bring `position` up to the current simulated time. */
+  /**
+   * Bring `position` up to the current simulated time. Reading state must not end a movement:
+   * only the motor tick does, so that the final "stopped" state is always published.
+   */
   private settle(device: SimDevice): void {
     const now = this.clock.now();
     if (this.moving.has(device)) device.position = travel(device.position, device.target, now - device.movedAt);
     device.movedAt = now;
-    if (device.position === device.target) this.moving.delete(device);
   }
 
   private motorTick(): void {
     for (const device of [...this.moving]) {
       this.settle(device);
+      if (device.position === device.target) this.moving.delete(device);
       this.publishState(device);
     }
     if (this.moving.size === 0) {
@@ -786,7 +789,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     const state: DeviceState = {
       position: Math.round(device.position),
       target: Math.round(device.target),
-      motion: this.moving.has(device) ? motionToward(device.position, device.target) : 'stopped',
+      motion: this.moving.has(device) && device.position !== device.target ? motionToward(device.position, device.target) : 'stopped',
       obstructed: device.obstructed,
     };
     if (type === 'window' && features.rain_sensor === true) state.rain = device.rain;

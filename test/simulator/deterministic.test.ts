@@ -48,6 +48,26 @@ describe('simulated home on a manual clock', () => {
     for (const { home } of [first, second, other]) await home.stop();
   });
 
+  it('publishes the final stopped state even when state() was read as the cover arrived', async () => {
+    const clock = new ManualClock();
+    const base = uniqueBase();
+    const bridge = await Recorder.connect(broker.url, base);
+    // Motor reports every 3 s: ticks at 9 s (not there yet) and 12 s; arrival is at 10 s.
+    const home = new SimulatedHome({ url: broker.url, baseTopic: base, clock, tickMs: 3_000 });
+    await home.start();
+    try {
+      expect(await bridge.command('living-blind', { position: 50 })).toMatchObject({ status: 'ok' });
+      clock.advance(10_000);
+      // Reading the state exactly on arrival used to end the movement silently.
+      expect(home.state('living-blind')).toMatchObject({ position: 50, motion: 'stopped' });
+      clock.advance(2_000);
+      await bridge.waitForJson('living-blind', (s: { position?: number; motion?: string }) => s.position === 50 && s.motion === 'stopped');
+    } finally {
+      await bridge.close();
+      await home.stop();
+    }
+  });
+
   it('leaves no timer running after stop, even mid-travel and mid-script', async () => {
     const clock = new ManualClock();
     const home = new SimulatedHome({ url: broker.url, baseTopic: uniqueBase(), clock });
