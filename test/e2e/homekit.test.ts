@@ -126,7 +126,9 @@ describe('HomeKit end to end (Homebridge child process + HAP controller)', () =>
     });
     controller = await HapController.pair(homebridge);
     hc().client.on('event', (ev: { characteristics: HapEvent[] }) => {
-      for (const c of ev.characteristics) events.push({ aid: Number(c.aid), iid: Number(c.iid), value: c.value });
+      // HAP-NodeJS sends each batch newest-first (Apple's controllers process it in reverse):
+      // reverse it back to get the events in the order they happened.
+      for (const c of [...ev.characteristics].reverse()) events.push({ aid: Number(c.aid), iid: Number(c.iid), value: c.value });
     });
     await waitFor(async () => (await refresh()).length === EXPECTED_ACCESSORIES.length + 1, 'all accessories published', 15_000);
     // Subscribe once, up front, as the Home app does (hap-controller can lose a second
@@ -185,12 +187,15 @@ describe('HomeKit end to end (Homebridge child process + HAP controller)', () =>
       () => eventsFor(current.id).includes(50) && eventsFor(state.id).includes(C.PositionState.STOPPED),
       'window at 50 and stopped',
     );
-    // HAP batches events (250 ms); the order inside a batch is not a timeline, so check the set.
-    const positions = new Set(eventsFor(current.id) as number[]);
-    expect(positions.size).toBeGreaterThan(5);
-    expect(Math.max(...positions)).toBe(50);
-    expect(Math.min(...positions)).toBeGreaterThan(0);
+    const positions = eventsFor(current.id) as number[];
+    expect(positions.length).toBeGreaterThan(5);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b)); // only ever opening
+    expect(positions.at(-1)).toBe(50);
     expect(eventsFor(state.id)).toEqual([C.PositionState.INCREASING, C.PositionState.STOPPED]);
+    expect(eventsFor(target.id)).toEqual([50]);
+    // "Opening…" is announced before the first position report
+    const at = (id: string) => events.findIndex((e) => `${e.aid}.${e.iid}` === id);
+    expect(at(state.id)).toBeLessThan(at(current.id));
     expect((await readValue(current.id)).value).toBe(50);
     expect((await readValue(state.id)).value).toBe(C.PositionState.STOPPED);
     expect((await readValue(target.id)).value).toBe(50);
@@ -205,7 +210,8 @@ describe('HomeKit end to end (Homebridge child process + HAP controller)', () =>
     expect(await hc().write(target.id, 0)).toBe(0);
     await waitFor(() => (sim.state('living-blind')?.position ?? 100) <= 80, 'blind moving');
     expect(await hc().write(hold.id, true)).toBe(0);
-    await waitFor(() => eventsFor(state.id).includes(C.PositionState.STOPPED), 'stopped');
+    await waitFor(() => eventsFor(state.id).at(-1) === C.PositionState.STOPPED, 'stopped');
+    expect(eventsFor(state.id)).toEqual([C.PositionState.DECREASING, C.PositionState.STOPPED]);
     const stoppedAt = sim.state('living-blind')!.position!;
     expect(stoppedAt).toBeGreaterThan(0);
     expect(stoppedAt).toBeLessThan(100);

@@ -73,9 +73,12 @@ export class RunningHomebridge {
     );
   }
 
-  static async start(options: HomebridgeOptions): Promise<RunningHomebridge> {
+  static start(options: HomebridgeOptions): Promise<RunningHomebridge> {
+    return RunningHomebridge.launch(options, !options.storagePath);
+  }
+
+  private static async launch(options: HomebridgeOptions, ownsStorage: boolean): Promise<RunningHomebridge> {
     ensureBuilt();
-    const ownsStorage = !options.storagePath;
     const storagePath = options.storagePath ?? mkdtempSync(join(tmpdir(), 'velux-homebridge-'));
     const resolved = {
       ...options,
@@ -97,7 +100,7 @@ export class RunningHomebridge {
     try {
       await homebridge.waitForOutput(/is running on port \d+/, options.startTimeoutMs ?? 30_000);
     } catch (error) {
-      await homebridge.stop();
+      await homebridge.dispose();
       throw error;
     }
     return homebridge;
@@ -145,10 +148,10 @@ export class RunningHomebridge {
     clearTimeout(killer);
   }
 
-  /** Stops and starts again with the same storage, bridge identity and port. */
+  /** Stops and starts again with the same storage, bridge identity and port (the new one owns the storage now). */
   async restart(): Promise<RunningHomebridge> {
     await this.stop();
-    return RunningHomebridge.start({ ...this.options, storagePath: this.options.storagePath });
+    return RunningHomebridge.launch({ ...this.options }, this.ownsStorage);
   }
 
   /** Stops and deletes the temporary storage directory if this harness created it. */
