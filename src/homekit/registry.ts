@@ -351,7 +351,14 @@ export class HomeKitAccessories {
     if (!accessory) return;
     const waiting = this.toRegister.indexOf(accessory);
     if (waiting >= 0) this.toRegister.splice(waiting, 1);
-    else this.api.unregisterPlatformAccessories(this.pluginName, this.platformName, [accessory]);
+    else {
+      try {
+        this.api.unregisterPlatformAccessories(this.pluginName, this.platformName, [accessory]);
+      } catch (err) {
+        // Only if it never made it onto the bridge (see flush): nothing left to remove.
+        this.log.debug(`"${accessory.displayName}" was not on the bridge: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     this.retryLeftOut();
   }
 
@@ -378,7 +385,15 @@ export class HomeKitAccessories {
     if (this.toRegister.length === 0) return;
     const batch = this.toRegister;
     this.toRegister = [];
-    this.api.registerPlatformAccessories(this.pluginName, this.platformName, batch);
+    try {
+      this.api.registerPlatformAccessories(this.pluginName, this.platformName, batch);
+    } catch (err) {
+      // HAP-NodeJS throws when the bridge is full, e.g. because other plugins share it.
+      this.log.error(
+        `Homebridge could not add ${batch.length} accessories (${err instanceof Error ? err.message : String(err)}). ` +
+          `If other plugins share this bridge, run "${this.platformName}" as a child bridge ("_bridge") of its own.`,
+      );
+    }
   }
 
   private persist(accessory: VeluxAccessory): void {

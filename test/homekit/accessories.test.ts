@@ -466,4 +466,13 @@ describe('the 149-accessory limit of a HomeKit bridge', () => {
     await waitFor(() => limitLines().length === 2, 'an updated limit line');
     expect(limitLines().at(-1)).toContain('3 of 152 accessories were left out');
   });
+
+  it('logs a clear error when a bridge shared with other plugins is full', async () => {
+    f = await startFixture({ foreignAccessories: 140 });
+    await waitFor(() => f!.log.text('error').length > 0, 'an error line');
+    expect(f.log.text('error')).toEqual([
+      'Homebridge could not add 18 accessories (Cannot Bridge more than 149 Accessories). ' +
+        'If other plugins share this bridge, run "VeluxClimate" as a child bridge ("_bridge") of its own.',
+    ]);
+  });
 });

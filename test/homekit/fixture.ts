@@ -86,6 +86,8 @@ export interface FixtureOptions {
   /** Do not wait for every device to be reachable. */
   noWait?: boolean;
   commandTimeoutMs?: number;
+  /** Accessories of other plugins already on the bridge. */
+  foreignAccessories?: number;
 }
 
 export interface Fixture {
@@ -116,6 +118,10 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
 
   const api = new HomebridgeAPI();
   const bridge = new FakeBridge(api);
+  for (let i = 0; i < (options.foreignAccessories ?? 0); i++) {
+    const foreign = new api.platformAccessory(`Other plugin ${i}`, api.hap.uuid.generate(`foreign-${i}`));
+    bridge.accessories.set(foreign.UUID, foreign);
+  }
   const log = capturingLogger();
   const fixture: Partial<Fixture> = {};
   fixture.persisted = structuredClone(options.persisted ?? { virtualAway: false, roomClimateEnabled: {} });
