@@ -78,6 +78,11 @@ export interface PersistedHomeState {
   virtualAway: boolean;
   /** Per-room climate control on/off set by the user (HomeKit switch, Google, CLI). */
   roomClimateEnabled: Record<string, boolean>;
+  /**
+   * The gateway id first used for each gateway key: accessory identities derive from it, so it
+   * must not change when `bridge/info` arrives late on one start and in time on the next.
+   */
+  gatewayIds?: Record<string, string>;
 }
 
 export interface HomeOptions {
@@ -108,6 +113,7 @@ export class Home extends EventEmitter<HomeEvents> {
   private readonly roomClimateDefault: (room: string) => boolean;
   private readonly blocked = new Map<string, NonNullable<RoomClimateStatus['blocked']>>();
   private lastAway: boolean;
+  private expectedMode?: { away: boolean; source: CommandSource; until: number };
 
   constructor(options: HomeOptions) {
     super();
@@ -221,7 +227,7 @@ export class Home extends EventEmitter<HomeEvents> {
   private applyDevices(entry: GatewayEntry, list: DeviceDescriptor[]): void {
     const gatewayKey = entry.gateway.key;
     const seen = new Set<string>();
-    const gatewayId = entry.info?.id ?? gatewayKey;
+    const gatewayId = this.gatewayIdFor(gatewayKey, entry.info);
     for (const descriptor of list) {
       const key = deviceKey(gatewayKey, descriptor.id);
       seen.add(key);
@@ -258,6 +264,15 @@ export class Home extends EventEmitter<HomeEvents> {
     for (const d of this.devicesOf(gatewayKey)) if (!seen.has(d.key)) this.removeDevice(d);
     this.emit('devicesChanged', gatewayKey);
     this.updateMode('gateway');
+  }
+
+  private gatewayIdFor(gatewayKey: string, info: GatewayInfo | undefined): string {
+    const known = this.persisted.gatewayIds?.[gatewayKey];
+    if (known) return known;
+    const id = info?.id ?? gatewayKey;
+    this.persisted = { ...this.persisted, gatewayIds: { ...this.persisted.gatewayIds, [gatewayKey]: id } };
+    this.persist?.(this.persisted);
+    return id;
   }
 
   private removeDevice(device: HomeDevice): void {
@@ -349,6 +364,9 @@ export class Home extends EventEmitter<HomeEvents> {
       this.updateMode(source);
       return { ok: true };
     }
+    // The switch's confirming state may arrive before the command's answer: credit the change
+    // to whoever asked for it, not to the gateway.
+    this.expectedMode = { away, source, until: this.now() + 30_000 };
     const results = await Promise.all(switches.map((d) => this.command(d.key, { away }, source)));
     const failed = results.find((r) => !r.ok);
     if (failed) return failed;
@@ -361,6 +379,9 @@ export class Home extends EventEmitter<HomeEvents> {
     const away = assumed ?? this.away;
     if (away === this.lastAway) return;
     this.lastAway = away;
+    const expected = this.expectedMode;
+    if (expected && expected.away === away && this.now() <= expected.until) source = expected.source;
+    this.expectedMode = undefined;
     this.log.info(`Departure mode ${away ? 'on (away)' : 'off (home)'} (${source})`);
     this.emit('mode', away, source);
   }

@@ -11,7 +11,15 @@ function validate(v: unknown): PersistedHomeState | undefined {
   const rooms = o.roomClimateEnabled;
   if (typeof rooms !== 'object' || rooms === null || Array.isArray(rooms)) return undefined;
   if (!Object.values(rooms).every((x) => typeof x === 'boolean')) return undefined;
-  return { virtualAway: o.virtualAway, roomClimateEnabled: rooms as Record<string, boolean> };
+  const ids = o.gatewayIds;
+  if (ids !== undefined && (typeof ids !== 'object' || ids === null || Array.isArray(ids) || !Object.values(ids).every((x) => typeof x === 'string'))) {
+    return undefined;
+  }
+  return {
+    virtualAway: o.virtualAway,
+    roomClimateEnabled: rooms as Record<string, boolean>,
+    ...(ids ? { gatewayIds: ids as Record<string, string> } : {}),
+  };
 }
 
 /** Departure mode of the virtual switch and per-room climate on/off, kept across restarts. */

@@ -149,6 +149,42 @@ describe('Home', () => {
     expect(events).toEqual(['Kitchen false -', 'Kitchen false rain', 'Kitchen false -']);
   });
 
+  it('keeps the first gateway id per gateway key, so accessory identities never change', () => {
+    const first = setUp();
+    first.gw.emit('devices', [{ id: 'w', type: 'window', name: 'W', features: {} }]); // no bridge/info yet
+    expect(first.home.device('gw/w')?.gatewayId).toBe('gw');
+    const persisted = first.saved.at(-1)!;
+    expect(persisted.gatewayIds).toEqual({ gw: 'gw' });
+    const second = setUp(persisted);
+    second.gw.emit('info', { protocol: 1, id: 'hardware-1' }); // this time info is in time
+    second.gw.emit('devices', [{ id: 'w', type: 'window', name: 'W', features: {} }]);
+    expect(second.home.device('gw/w')?.gatewayId).toBe('gw');
+    const fresh = setUp();
+    fresh.gw.emit('info', { protocol: 1, id: 'hardware-1' });
+    fresh.gw.emit('devices', [{ id: 'w', type: 'window', name: 'W', features: {} }]);
+    expect(fresh.home.device('gw/w')?.gatewayId).toBe('hardware-1');
+  });
+
+  it('credits a departure change to whoever asked, even when the switch confirms first', async () => {
+    const { gw, home } = setUp();
+    gw.setOnline(true);
+    gw.emit('devices', [{ id: 'dep', type: 'departure_switch', name: 'Departure', features: {} }]);
+    gw.emit('state', 'dep', { away: false });
+    const modes: Array<[boolean, string]> = [];
+    home.on('mode', (away, source) => modes.push([away, source]));
+    gw.send = async (deviceId, command, source) => {
+      gw.sent.push({ deviceId, command, source });
+      gw.emit('state', 'dep', { away: true }); // the gateway's state arrives before its answer
+      return { ok: true };
+    };
+    await home.setAway(true, 'homekit');
+    gw.emit('state', 'dep', { away: false }); // later, a press on the physical switch
+    expect(modes).toEqual([
+      [true, 'homekit'],
+      [false, 'gateway'],
+    ]);
+  });
+
   it('replaces a device whose type changed and removes vanished ones', () => {
     const { gw, home } = setUp();
     const log: string[] = [];
