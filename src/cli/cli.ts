@@ -1,14 +1,14 @@
 /**
  * `velux-climate`: the admin's tool for what lives in the Homebridge storage directory.
  * Commands come in groups (`users ...`); a group is one module with a name, its usage lines
- * and a `run`. To add one (e.g. `privacy export|erase|reset`), write it like users.ts and
- * list it in COMMAND_GROUPS.
+ * and a `run`. To add one, write it like users.ts or privacy.ts and list it in COMMAND_GROUPS.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ScryptParams } from '../google/accounts.js';
 import { AccountError } from '../google/accounts.js';
 import { CliError, type CliIo } from './io.js';
+import { privacyGroup } from './privacy.js';
 import { usersGroup } from './users.js';
 
 export interface CliContext {
@@ -17,6 +17,8 @@ export interface CliContext {
   io: CliIo;
   /** Cost of new password hashes (tests); default scrypt N=2^15. */
   scrypt?: ScryptParams;
+  /** How long `privacy erase` waits for a running server to revoke tokens itself (default 3 s). */
+  serverWaitMs?: number;
 }
 
 export interface CommandGroup {
@@ -27,7 +29,7 @@ export interface CommandGroup {
   run(args: string[], context: CliContext): Promise<number>;
 }
 
-export const COMMAND_GROUPS: CommandGroup[] = [usersGroup];
+export const COMMAND_GROUPS: CommandGroup[] = [usersGroup, privacyGroup];
 
 export const DEFAULT_STORAGE = join(homedir(), '.homebridge');
 
@@ -50,7 +52,7 @@ export function usage(): string {
 }
 
 /** Runs the CLI and returns the exit code (0 ok, 1 refused or failed, 2 wrong usage). */
-export async function main(argv: string[], io: CliIo, options: { scrypt?: ScryptParams } = {}): Promise<number> {
+export async function main(argv: string[], io: CliIo, options: { scrypt?: ScryptParams; serverWaitMs?: number } = {}): Promise<number> {
   let storage: string | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -75,7 +77,7 @@ export async function main(argv: string[], io: CliIo, options: { scrypt?: Scrypt
   }
   const group = COMMAND_GROUPS.find((g) => g.name === name);
   if (!group) return fail(io, `unknown command "${name}" (try --help)`, 2);
-  const context: CliContext = { storagePath: resolve(storage ?? DEFAULT_STORAGE), io, scrypt: options.scrypt };
+  const context: CliContext = { storagePath: resolve(storage ?? DEFAULT_STORAGE), io, scrypt: options.scrypt, serverWaitMs: options.serverWaitMs };
   try {
     return await group.run(args, context);
   } catch (err) {

@@ -3,6 +3,7 @@
  * terminal: output streams, and reading a secret (from a pipe for scripts, or typed at a
  * terminal without echo).
  */
+import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 
 export interface CliIo {
@@ -12,6 +13,8 @@ export interface CliIo {
   readSecret(prompt: string): Promise<string>;
   /** True when a person is typing (prompts make sense, confirmation is possible). */
   interactive: boolean;
+  /** Asks a question at the terminal and returns the typed line (echoed); only used when interactive. */
+  ask?(question: string): Promise<string>;
 }
 
 export class CliError extends Error {
@@ -109,6 +112,14 @@ export function processIo(): CliIo {
       const line = await piped.next();
       if (line === undefined) throw new CliError('expected the password on stdin (one line), but stdin ended');
       return line;
+    },
+    async ask(question) {
+      const rl = createInterface({ input: stdin, output: process.stderr, terminal: true });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
     },
   };
 }

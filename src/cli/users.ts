@@ -38,14 +38,21 @@ function store(context: CliContext): AccountStore {
 
 /**
  * Run with sudo, the CLI would leave root-owned files Homebridge (its own user) cannot read:
- * give what it wrote to the owner of the storage directory.
+ * give what it wrote to the owner of the storage directory (the accounts file, and any
+ * `others` it wrote too).
  */
-function matchStorageOwner(context: CliContext): void {
+export function matchStorageOwner(context: CliContext, others: string[] = []): void {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
   try {
     const { uid, gid } = statSync(context.storagePath);
     if (uid === 0) return;
-    for (const path of [pluginDataDir(context.storagePath), accountsFile(context.storagePath)]) chownSync(path, uid, gid);
+    for (const path of [pluginDataDir(context.storagePath), accountsFile(context.storagePath), ...others]) {
+      try {
+        chownSync(path, uid, gid);
+      } catch {
+        // A file that is not there (nothing written) needs nothing.
+      }
+    }
   } catch {
     // Best effort: the files are still there for root to fix.
   }

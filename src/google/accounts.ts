@@ -186,7 +186,7 @@ export class AccountStore {
     }
     const at = new Date(this.now()).toISOString();
     const account: Account = {
-      id: `u-${randomBytes(12).toString('hex')}`,
+      id: newAccountId(),
       name: name.normalize('NFC'),
       role: newRole,
       createdAt: at,
@@ -208,6 +208,20 @@ export class AccountStore {
     }
     this.write({ ...this.document, accounts: this.document.accounts.filter((a) => a.id !== account.id) });
     return account;
+  }
+
+  /**
+   * Gives someone a new id (their Google `agentUserId`), keeping name and password: to Google
+   * they are a new person, and the server revokes every link of the old id as for a removed
+   * account (`privacy reset` when moving house).
+   */
+  renewId(name: string): Account {
+    this.refresh();
+    const account = this.byName(name);
+    if (!account) throw new AccountError(`there is no account named "${name}"`);
+    const renewed: Account = { ...account, id: newAccountId() };
+    this.write({ ...this.document, accounts: this.document.accounts.map((a) => (a.id === account.id ? renewed : a)) });
+    return renewed;
   }
 
   async setPassword(name: string, password: string): Promise<Account> {
@@ -243,6 +257,10 @@ export class AccountStore {
   private now(): number {
     return (this.options.now ?? Date.now)();
   }
+}
+
+function newAccountId(): string {
+  return `u-${randomBytes(12).toString('hex')}`;
 }
 
 function fileStamp(path: string): string {

@@ -21,6 +21,13 @@ import { SecondaryVerification } from './verification.js';
 import type { Server } from 'node:http';
 
 export { GoogleConfigError, DEFAULT_BIND, DEFAULT_PORT } from './config.js';
+
+/**
+ * How often the server looks whether accounts.json changed (one stat). Every token use
+ * looks too; this makes a removal by the CLI (`users remove`, `privacy erase`) also clear
+ * the person's token hashes from google-tokens.json within a second when nobody calls.
+ */
+export const ACCOUNT_CHECK_INTERVAL_MS = 1000;
 export { AccountStore, AccountError, MAX_GUESTS } from './accounts.js';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
@@ -50,6 +57,7 @@ export interface GoogleHomeOptions {
 export class GoogleHome {
   private server?: Server;
   private reportState?: ReportState;
+  private accountCheck?: NodeJS.Timeout;
   private starting = false;
 
   constructor(private readonly options: GoogleHomeOptions) {}
@@ -105,6 +113,18 @@ export class GoogleHome {
     const app = createApp({ oauth, fulfillment, log, tls: config.tls !== undefined });
     const { server, port } = await listen(app, { port: config.port, bind: config.bind, tls: config.tls });
     this.server = server;
+    let checkFailing = false;
+    this.accountCheck = setInterval(() => {
+      try {
+        people.check();
+        checkFailing = false;
+      } catch (err) {
+        // Once per episode: this runs every second.
+        if (!checkFailing) log.warn(`Google Home: could not check the accounts file: ${err instanceof Error ? err.message : String(err)}`);
+        checkFailing = true;
+      }
+    }, ACCOUNT_CHECK_INTERVAL_MS);
+    this.accountCheck.unref();
     reportState?.start();
     this.reportState = reportState;
 
@@ -124,6 +144,8 @@ export class GoogleHome {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.accountCheck);
+    this.accountCheck = undefined;
     await this.reportState?.stop();
     this.reportState = undefined;
     if (this.server) await close(this.server);

@@ -68,7 +68,7 @@ const TokensDocument = z.object({
   links: z.array(LinkRecord),
   accessTokens: z.array(AccessRecord),
 });
-type TokensDocument = z.infer<typeof TokensDocument>;
+export type TokensDocument = z.infer<typeof TokensDocument>;
 
 const empty = (): TokensDocument => ({ version: 1, codes: [], links: [], accessTokens: [] });
 const validate = (v: unknown): TokensDocument | undefined => {
@@ -210,11 +210,25 @@ export function readLinkCounts(path: string): Map<string, number> {
 }
 
 function readJsonFileQuietly(path: string): TokensDocument {
-  // Never move the server's file aside from the CLI: on any problem, show nothing linked.
+  const read = readTokensFile(path);
+  return typeof read === 'string' ? empty() : read;
+}
+
+/**
+ * Read-only view of the whole file for the CLI (`privacy export`, `privacy erase`): never
+ * moves the server's file aside; says whether it is missing or unreadable instead.
+ */
+export function readTokensFile(path: string): TokensDocument | 'missing' | 'unreadable' {
+  let text: string;
   try {
-    return validate(JSON.parse(readFileSync(path, 'utf8'))) ?? empty();
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+  try {
+    return validate(JSON.parse(text)) ?? 'unreadable';
   } catch {
-    return empty();
+    return 'unreadable';
   }
 }
 

@@ -1,0 +1,406 @@
+/**
+ * `velux-climate privacy export|erase|reset`: what the plugin stores, about one person or
+ * the whole bridge (docs/privacy.md).
+ *
+ * Who writes what, and why erase works while Homebridge runs:
+ * - accounts.json belongs to the CLI. The running server re-reads it when it changed (one
+ *   stat, every second and before every token use) and revokes the links and tokens of every
+ *   person whose id is gone (google/linked-people.ts).
+ * - google-tokens.json belongs to the server, which keeps it in memory and rewrites it whole
+ *   on every change. A CLI write while it runs is not dangerous for the erased person (the
+ *   server removes them from memory before it writes anything, see above), but it could drop
+ *   a record the server wrote a moment earlier from the disk copy (back at its next write).
+ *   So `erase` removes the account, then waits a few seconds for a running server to rewrite
+ *   the file without the person; only if nobody did does it rewrite the file itself
+ *   (atomically). Either way nothing of the person is left on disk when it returns.
+ * - home-state.json and the climate files are held in memory by a running Homebridge and
+ *   written back on the next change, so `reset` refuses to run while something answers on
+ *   the bridge or Google port from config.json: stop Homebridge first.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLIMATE_FILES } from '../climate/store.js';
+import { DEFAULT_BIND, DEFAULT_PORT } from '../google/config.js';
+import { AccountStore, type Account } from '../google/accounts.js';
+import { accountsFile, googleTokensFile, pluginDataDir } from '../google/paths.js';
+import { GoogleTokenStore, readTokensFile, type TokensDocument } from '../google/token-store.js';
+import { STORAGE_FILES } from '../storage/paths.js';
+import type { CliContext, CommandGroup } from './cli.js';
+import { CliError } from './io.js';
+import { matchStorageOwner } from './users.js';
+
+const PLUGIN_NAME = 'homebridge-velux-climate';
+const PLATFORM_NAME = 'VeluxClimate';
+/** How long `erase` waits for a running server to revoke the person's tokens itself. */
+export const DEFAULT_SERVER_WAIT_MS = 3000;
+const REDACTED = '[hash]';
+
+/** Every file the plugin writes in `<storage>/velux-climate/`. */
+export const PLUGIN_FILES = {
+  accounts: 'accounts.json',
+  googleTokens: 'google-tokens.json',
+  homeState: STORAGE_FILES.home,
+  climateMemory: CLIMATE_FILES.memory,
+  climateHistory: CLIMATE_FILES.history,
+} as const;
+
+export const privacyGroup: CommandGroup = {
+  name: 'privacy',
+  summary: 'see, erase or reset what the plugin stores (docs/privacy.md)',
+  usage: ['privacy export [--user <name>]', 'privacy erase --user <name>', 'privacy reset [--yes]'],
+  async run(args, context) {
+    const [sub, ...rest] = args;
+    switch (sub) {
+      case 'export':
+        return exportData(rest, context);
+      case 'erase':
+        return erase(rest, context);
+      case 'reset':
+        return reset(rest, context);
+      default:
+        throw new CliError(`privacy: expected export, erase or reset${sub ? `, not "${sub}"` : ''}`, 2);
+    }
+  },
+};
+
+function accountStore(context: CliContext): AccountStore {
+  return new AccountStore(accountsFile(context.storagePath), { scrypt: context.scrypt });
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+// ---- export ------------------------------------------------------------------------------
+
+async function exportData(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { user: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals.length > 0) throw new CliError('usage: velux-climate privacy export [--user <name>]', 2);
+  const data = values.user === undefined ? exportBridge(context) : exportPerson(context, values.user);
+  context.io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  return 0;
+}
+
+/** Everything stored about one person: their account and their Google links, never a hash. */
+export function exportPerson(context: CliContext, name: string): Record<string, unknown> {
+  const account = accountStore(context).byName(name);
+  if (!account) throw new CliError(`there is no account named "${name}"`);
+  const tokens = readTokensFile(googleTokensFile(context.storagePath));
+  const doc = typeof tokens === 'string' ? undefined : tokens;
+  const links = (doc?.links ?? []).filter((l) => l.userId === account.id);
+  const accessTokens = (doc?.accessTokens ?? []).filter((t) => t.userId === account.id);
+  const codes = (doc?.codes ?? []).filter((c) => c.userId === account.id);
+  return {
+    exportedAt: new Date().toISOString(),
+    scope: 'person',
+    storage: context.storagePath,
+    account: {
+      name: account.name,
+      role: account.role,
+      id: account.id,
+      idIsYourGoogleAgentUserId: true,
+      createdAt: account.createdAt,
+      passwordChangedAt: account.passwordChangedAt,
+      password: `a ${account.password.algorithm} hash of the password is stored (not shown); the password itself is never stored`,
+    },
+    google: {
+      tokensFile: typeof tokens === 'string' ? tokens : 'read',
+      links: links.map((l) => ({
+        id: l.id,
+        createdAt: iso(l.createdAt),
+        lastUsedAt: iso(l.lastUsedAt),
+        scope: l.scope ?? null,
+        refreshToken: 'a SHA-256 hash is stored (not shown); it does not expire until revoked',
+        accessTokens: accessTokens
+          .filter((t) => t.linkId === l.id)
+          .map((t) => ({ expiresAt: iso(t.expiresAt), token: 'a SHA-256 hash is stored (not shown)' })),
+      })),
+      pendingAuthorizationCodes: codes.map((c) => ({ expiresAt: iso(c.expiresAt), redirectUri: c.redirectUri, code: 'a SHA-256 hash is stored (not shown)' })),
+    },
+    notAboutOnePerson:
+      'Device states, departure mode, room switches and the climate history are about the home as a whole: see `velux-climate privacy export` without --user.',
+    logs: "Homebridge's log may mention this name (sign-ins, failed sign-ins, wrong PINs, commands from Google); Homebridge keeps that log, not the plugin.",
+  };
+}
+
+/** Every plugin file with secrets redacted, plus the plugin's entries in Homebridge's accessory cache. */
+export function exportBridge(context: CliContext): Record<string, unknown> {
+  const dir = pluginDataDir(context.storagePath);
+  const files: Record<string, unknown> = {};
+  for (const name of listFiles(dir)) files[name] = readRedacted(join(dir, name));
+  return {
+    exportedAt: new Date().toISOString(),
+    scope: 'bridge',
+    storage: context.storagePath,
+    redacted: `password hashes, salts and token hashes are shown as "${REDACTED}"`,
+    notIncluded:
+      "config.json (Homebridge's settings: it holds the Google client secret, the PIN and MQTT passwords) and Homebridge's own files (persist/: the HomeKit pairing keys; the log)",
+    files,
+    homebridgeAccessoryCache: accessoryCache(context.storagePath),
+  };
+}
+
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function readRedacted(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { unreadable: err instanceof Error ? err.message : String(err) };
+  }
+  try {
+    return redact(JSON.parse(text));
+  } catch {
+    // A file moved aside as corrupt may hold hashes in any shape: describe it, never print it.
+    return { unreadable: 'not valid JSON (not shown: it may hold password or token hashes)', bytes: Buffer.byteLength(text) };
+  }
+}
+
+/** Replaces every password hash, salt and token hash, wherever it sits in a document. */
+export function redact(value: unknown, key?: string): unknown {
+  if (key === 'hash' || key === 'refreshHash' || key === 'salt') return REDACTED;
+  if (key === 'password' && value !== null && typeof value === 'object') return REDACTED;
+  if (Array.isArray(value)) return value.map((v) => redact(v));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
+  }
+  return value;
+}
+
+/** The plugin's accessories in Homebridge's cache files (main bridge and child bridges, and their backups). */
+function accessoryCache(storagePath: string): Record<string, unknown> {
+  const dir = join(storagePath, 'accessories');
+  const result: Record<string, unknown> = {};
+  for (const name of listFiles(dir)) {
+    if (!/^\.?cachedAccessories/.test(name)) continue;
+    try {
+      const entries = JSON.parse(readFileSync(join(dir, name), 'utf8')) as unknown;
+      if (!Array.isArray(entries)) continue;
+      const ours = entries.filter((e) => e !== null && typeof e === 'object' && (e as { plugin?: unknown }).plugin === PLUGIN_NAME);
+      if (ours.length > 0) result[`accessories/${name}`] = ours;
+    } catch {
+      result[`accessories/${name}`] = { unreadable: 'not valid JSON' };
+    }
+  }
+  return result;
+}
+
+// ---- erase ---------------------------------------------------------------------------------
+
+async function erase(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { user: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals.length > 0 || !values.user) throw new CliError('usage: velux-climate privacy erase --user <name>', 2);
+  const accounts = accountStore(context);
+  const account = accounts.byName(values.user);
+  if (!account) throw new CliError(`there is no account named "${values.user}"`);
+  const before = readTokensFile(googleTokensFile(context.storagePath));
+  // The admin goes last (AccountStore refuses otherwise): that message says what to do.
+  accounts.remove(account.name);
+  matchStorageOwner(context);
+  const out = context.io.stdout;
+  out.write(`Removed the account of ${account.name} (name, role, dates, password hash).\n`);
+  const outcome = await revokeGone(context, accounts, before);
+  out.write(`${outcome.message}\n`);
+  for (const path of leftovers(context.storagePath, [PLUGIN_FILES.accounts, PLUGIN_FILES.googleTokens])) {
+    out.write(`Note: ${path} was moved aside as unreadable earlier and may still name them; delete it if you do not need it.\n`);
+  }
+  out.write(
+    `Nothing else the plugin stores is about ${account.name}. Their Google Home app may still show the devices until they remove "VELUX Climate" there; ` +
+      "Homebridge's own log may still mention the name.\n",
+  );
+  return outcome.ok ? 0 : 1;
+}
+
+interface Revocation {
+  ok: boolean;
+  message: string;
+}
+
+/**
+ * Makes google-tokens.json hold nothing of people without an account: waits for a running
+ * server to do it (it checks every second), otherwise does it here.
+ */
+async function revokeGone(context: CliContext, accounts: AccountStore, before: TokensDocument | 'missing' | 'unreadable'): Promise<Revocation> {
+  const path = googleTokensFile(context.storagePath);
+  if (before === 'missing') return { ok: true, message: 'There are no Google links on this bridge.' };
+  if (before === 'unreadable') {
+    return {
+      ok: false,
+      message: `${path} cannot be read, so it may still hold token hashes; delete it (everyone then links Google again).`,
+    };
+  }
+  const known = new Set(accounts.list().map((a) => a.id));
+  const gone = (doc: TokensDocument) => {
+    const ids = new Set([...doc.codes, ...doc.links, ...doc.accessTokens].map((r) => r.userId).filter((id) => !known.has(id)));
+    return { ids, links: doc.links.filter((l) => ids.has(l.userId)).length };
+  };
+  const initially = gone(before);
+  if (initially.ids.size === 0) return { ok: true, message: 'They had no Google links or tokens.' };
+
+  const deadline = Date.now() + (context.serverWaitMs ?? DEFAULT_SERVER_WAIT_MS);
+  for (;;) {
+    const now = readTokensFile(path);
+    if (typeof now !== 'string' && gone(now).ids.size === 0) {
+      return { ok: true, message: `The running Homebridge revoked their ${plural(initially.links, 'Google link')} and tokens.` };
+    }
+    if (typeof now === 'string' || Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Nobody rewrote it: no Google endpoint is running (or it is an older version). Safe to
+  // write: a server that is running removes these people before it writes anything itself.
+  const current = readTokensFile(path);
+  if (typeof current === 'string') {
+    return current === 'missing'
+      ? { ok: true, message: `Their ${plural(initially.links, 'Google link')} are gone.` }
+      : { ok: false, message: `${path} cannot be read, so it may still hold token hashes; delete it (everyone then links Google again).` };
+  }
+  const store = new GoogleTokenStore(path, Date.now);
+  for (const id of gone(current).ids) store.revokeUser(id);
+  matchStorageOwner(context, [path]);
+  return { ok: true, message: `Removed their ${plural(initially.links, 'Google link')} and tokens from google-tokens.json.` };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Copies of plugin files moved aside as corrupt, and temporary files of interrupted writes. */
+function leftovers(storagePath: string, names: readonly string[]): string[] {
+  const dir = pluginDataDir(storagePath);
+  return listFiles(dir)
+    .filter((file) => names.some((name) => file.startsWith(`${name}.corrupt-`) || (file.startsWith(`.${name}.`) && file.endsWith('.tmp'))))
+    .map((file) => join(dir, file));
+}
+
+// ---- reset ---------------------------------------------------------------------------------
+
+async function reset(args: string[], context: CliContext): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { yes: { type: 'boolean', short: 'y' } }, allowPositionals: true, strict: true });
+  if (positionals.length > 0) throw new CliError('usage: velux-climate privacy reset [--yes]', 2);
+  const { io } = context;
+
+  const running = await runningHomebridge(context.storagePath);
+  if (running) {
+    throw new CliError(
+      `Homebridge seems to be running (${running}). Stop it first: it keeps departure mode and the climate memory in memory and would write them back. Then run privacy reset again.`,
+    );
+  }
+
+  const accounts = accountStore(context);
+  const guests = accounts.list().filter((a) => a.role === 'guest');
+  const admin = accounts.admin;
+  const tokens = readTokensFile(googleTokensFile(context.storagePath));
+  const links = typeof tokens === 'string' ? 0 : tokens.links.length;
+  const dir = pluginDataDir(context.storagePath);
+  const plan = [
+    `${plural(guests.length, 'guest account')}${guests.length ? ` (${guests.map((g) => g.name).join(', ')})` : ''}`,
+    `all Google links and tokens (${links} link${links === 1 ? '' : 's'})${admin ? `; ${admin.name} (the admin) keeps their account but is a new person to Google` : ''}`,
+    `the climate history and the climate control's memory`,
+    'departure mode of the virtual switch and the per-room climate control switches',
+  ];
+  io.stdout.write(`This resets the VELUX Climate data in ${dir}:\n${plan.map((p) => `  - ${p}\n`).join('')}`);
+
+  if (!values.yes) {
+    if (!io.interactive || !io.ask) throw new CliError('privacy reset changes the bridge for good: run it at a terminal to confirm, or pass --yes', 2);
+    const answer = (await io.ask('Reset? Type "yes" to go on: ')).trim().toLowerCase();
+    if (answer !== 'yes' && answer !== 'y') {
+      io.stdout.write('Nothing was changed.\n');
+      return 1;
+    }
+  }
+
+  for (const guest of guests) accounts.remove(guest.name);
+  const renewed: Account | undefined = admin ? accounts.renewId(admin.name) : undefined;
+  const removed: string[] = [];
+  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.homeState, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory]) {
+    const path = join(dir, name);
+    if (existsSync(path)) {
+      rmSync(path, { force: true });
+      removed.push(name);
+    }
+  }
+  const stale = leftovers(context.storagePath, Object.values(PLUGIN_FILES));
+  for (const path of stale) rmSync(path, { force: true });
+  matchStorageOwner(context);
+
+  const out = io.stdout;
+  out.write('\nDone:\n');
+  out.write(`  - removed ${plural(guests.length, 'guest account')}${renewed ? `; ${renewed.name} stays the admin with a new Google id` : ''}\n`);
+  out.write(`  - removed ${removed.length ? removed.join(', ') : 'no other files (there were none)'}\n`);
+  if (stale.length) out.write(`  - removed ${plural(stale.length, 'leftover file')} (copies moved aside as unreadable, interrupted writes)\n`);
+  out.write(
+    [
+      '',
+      'The plugin forgot which windows its climate control had opened: close any that are open.',
+      '',
+      'Also reset what the plugin does not own:',
+      '  - Apple Home: remove the bridge in the Home app (Home settings > the bridge > Remove Bridge from Home),',
+      "    then delete Homebridge's persist/ and accessories/ folders in the storage directory, or use",
+      '    "Reset Homebridge Accessory" / "Unpair Bridges" in the Homebridge UI, so the next owner pairs a new bridge.',
+      '  - Google Home: everyone who linked removes "VELUX Climate" in their Google Home app; delete or hand over',
+      "    the Google Cloud project, or at least change google.clientSecret and delete the service-account key.",
+      '  - The gateway: reset it as its maker describes, and change the MQTT passwords in the broker and config.json.',
+      "  - config.json keeps the PIN, the Google client secret and the MQTT passwords: change them for the next owner.",
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/**
+ * A best-effort look whether Homebridge runs on this storage: does anything answer on the
+ * bridge port, a VELUX Climate child bridge port or the Google port named in config.json?
+ * Loopback only, half a second at most. Returns what answered, or undefined.
+ */
+export async function runningHomebridge(storagePath: string): Promise<string | undefined> {
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(join(storagePath, 'config.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const candidates: Array<{ host: string; port: number; what: string }> = [];
+  const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const portOf = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536 ? v : undefined);
+  const local = (bind: unknown): string => (typeof bind === 'string' && bind !== '0.0.0.0' && bind !== '::' && bind !== '' ? bind : '127.0.0.1');
+  const bridgePort = portOf(record(record(config)['bridge'])['port']);
+  if (bridgePort) candidates.push({ host: '127.0.0.1', port: bridgePort, what: `the bridge port ${bridgePort}` });
+  const platforms = record(config)['platforms'];
+  for (const platform of Array.isArray(platforms) ? platforms.map(record) : []) {
+    if (platform['platform'] !== PLATFORM_NAME) continue;
+    const child = portOf(record(platform['_bridge'])['port']);
+    if (child) candidates.push({ host: '127.0.0.1', port: child, what: `the child bridge port ${child}` });
+    const google = record(platform['google']);
+    if (google['enabled'] === true) {
+      const port = portOf(google['port']) ?? DEFAULT_PORT;
+      const host = local(google['bind'] ?? DEFAULT_BIND);
+      candidates.push({ host, port, what: `the Google endpoint ${host}:${port}` });
+    }
+  }
+  const answers = await Promise.all(candidates.map((c) => answers500ms(c.host, c.port)));
+  const found = candidates.filter((_, i) => answers[i]);
+  return found.length ? `something answers on ${found.map((c) => c.what).join(' and ')}` : undefined;
+}
+
+function answers500ms(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
