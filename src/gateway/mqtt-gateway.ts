@@ -41,9 +41,13 @@ export interface MqttGatewayConfig {
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
-/** Reconnect backoff: quick first retries, capped low so a returning broker is found within ~2 s. */
+/**
+ * Reconnect backoff: quick first retries, capped so the home is rebuilt within 2 s of the
+ * broker's return: the longest wait between attempts plus connect, subscribe and the
+ * retained messages (tens of ms) must stay under that.
+ */
 const RECONNECT_MIN_MS = 250;
-const RECONNECT_MAX_MS = 2000;
+const RECONNECT_MAX_MS = 1500;
 /** How long to hold back `bridge/devices` while waiting for `bridge/info` (it names the gateway). */
 const INFO_GRACE_MS = 3000;
 
