@@ -60,7 +60,13 @@ export interface ClimateControllerOptions {
   timeZoneOffsetMinutes?: (now: number) => number;
 }
 
-const AIRING: ReadonlySet<string> = new Set<AiringTrigger>(['co2', 'humidity', 'heat', 'air_recycling']);
+/**
+ * What makes the "ventilation blocked" sensor trip: a room that needs air (CO2, humidity, heat)
+ * and cannot get it. Routine air recycling, the user's own "off" and quiet hours are choices or
+ * routine, not news: they would make the sensor trip every night.
+ */
+const NEEDS_AIR: ReadonlySet<string> = new Set<AiringTrigger>(['co2', 'humidity', 'heat']);
+const NOT_NEWS: ReadonlySet<string> = new Set(['disabled', 'quiet_hours']);
 const MAX_HISTORY_ENTRIES = 20_000;
 
 export class ClimateController {
@@ -76,6 +82,7 @@ export class ClimateController {
   private readonly cancels: Cancel[] = [];
   private readonly detach: Array<() => void> = [];
   private pending?: Cancel;
+  private pendingSave?: Cancel;
   private running = false;
   private lastOutput?: PolicyOutput;
 
@@ -111,7 +118,12 @@ export class ClimateController {
     on('commandIssued', ((device: HomeDevice, _command: unknown, source: string) => {
       if (source === 'climate' || !isCoverType(device.descriptor.type)) return;
       this.memory = recordManualCommand(this.memory, device.key, this.clock.now());
-      this.persistMemory();
+      // Saved on the next timer turn, after the command itself has gone out: a synchronous
+      // write (with fsync) here delayed every HomeKit/Google command by ~0.5 ms or more.
+      this.pendingSave ??= this.clock.after(0, () => {
+        this.pendingSave = undefined;
+        this.persistMemory();
+      });
     }) as never);
     this.cancels.push(this.clock.every(this.options.intervalMs ?? 60_000, () => this.evaluateNow()));
     this.cancels.push(this.clock.every(this.options.historyFlushMs ?? 60_000, () => this.flushHistory()));
@@ -122,6 +134,8 @@ export class ClimateController {
     this.running = false;
     this.pending?.();
     this.pending = undefined;
+    this.pendingSave?.();
+    this.pendingSave = undefined;
     for (const c of this.cancels.splice(0)) c();
     for (const d of this.detach.splice(0)) d();
     this.persistMemory();
@@ -228,8 +242,7 @@ export class ClimateController {
       }
     }
     this.activeBlocks.set(room, current);
-    // The user's own "off" is not news worth a notification; everything else is.
-    const airingBlock = blocked.find((b) => AIRING.has(b.wanted) && b.guard !== 'disabled');
+    const airingBlock = blocked.find((b) => NEEDS_AIR.has(b.wanted) && !NOT_NEWS.has(b.guard));
     this.home.setRoomVentilationBlocked(room, airingBlock ? { guard: airingBlock.guard, detail: airingBlock.detail } : undefined);
   }
 

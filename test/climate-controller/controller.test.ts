@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ClimateController, type ClimateHistoryEntry, type ClimateStore } from '../../src/climate/controller.js';
-import { DEFAULT_ROOM_SETTINGS, EMPTY_CLIMATE_MEMORY, type ClimateMemory } from '../../src/climate/policy.js';
+import { DEFAULT_ROOM_SETTINGS, EMPTY_CLIMATE_MEMORY, type ClimateMemory, type RoomSettings } from '../../src/climate/policy.js';
 import type { CommandResult, CommandSource, DeviceCommand, Gateway, GatewayEvents } from '../../src/gateway/types.js';
 import { Home } from '../../src/home/model.js';
 import { ManualClock } from '../../src/simulator/clock.js';
@@ -56,7 +56,7 @@ async function settle(clock: ManualClock, ms: number) {
   }
 }
 
-function setUp(store = memoryStore(), clock = new ManualClock()) {
+function setUp(store = memoryStore(), clock = new ManualClock(), extra: Partial<RoomSettings> = {}) {
   clock.advance(START - clock.now());
   const gw = new ScriptedGateway();
   const log = recordingLogger();
@@ -73,7 +73,7 @@ function setUp(store = memoryStore(), clock = new ManualClock()) {
     home,
     log,
     store,
-    settingsFor: () => ({ ...DEFAULT_ROOM_SETTINGS, airRecyclingIntervalHours: 0 }),
+    settingsFor: () => ({ ...DEFAULT_ROOM_SETTINGS, airRecyclingIntervalHours: 0, ...extra }),
     historyDays: 7,
     clock,
     timeZoneOffsetMinutes: () => 0,
@@ -151,6 +151,17 @@ describe('ClimateController', () => {
     await settle(clock, 2000);
     expect(home.roomClimate('Kitchen').blocked).toBeUndefined();
     expect(gw.sent.map((s) => s.command)).toEqual([{ position: 25 }]);
+    controller.stop();
+  });
+
+  it('does not flag quiet hours as blocked ventilation (it would trip every night)', async () => {
+    const { gw, home, controller, clock, sensor } = setUp(undefined, undefined, { quietHours: { start: '11:00', end: '13:00' } });
+    sensor(1400);
+    controller.start();
+    await settle(clock, 2000);
+    expect(gw.sent).toEqual([]);
+    expect(controller.lastDecisions?.rooms[0]?.blocked.map((b) => b.guard)).toContain('quiet_hours');
+    expect(home.roomClimate('Kitchen').blocked).toBeUndefined();
     controller.stop();
   });
 
