@@ -31,6 +31,9 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  // A reverse proxy on this machine (docs/security.md) forwards the client's address in
+  // X-Forwarded-For; only a loopback peer is believed, so nobody else can choose their address.
+  app.set('trust proxy', 'loopback');
   app.use(securityHeaders(options.tls));
   app.use(oauth.router);
 

@@ -17,7 +17,14 @@ import { secretsEqual, type LinkedUser, type OAuthModel } from './oauth-model.js
 import { AUTHORIZATION_CODE_TTL_MS, ACCESS_TOKEN_TTL_MS } from './token-store.js';
 import { messagePage, signInPage, signInPageCsp, type AuthorizeParams } from './sign-in-page.js';
 
-const SIGN_IN_FAILURES = { maxFailures: 5, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 };
+/** Per sign-in name: 5 wrong passwords in 15 minutes lock that name for 15 minutes. */
+export const SIGN_IN_FAILURES = { maxFailures: 5, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 };
+/**
+ * Per client address: guessing across many names from one place is stopped too. Higher than
+ * the per-name limit because a household (or a proxy that hides addresses) shares one; a
+ * success does not reset it, so a known guest account cannot be used to keep guessing.
+ */
+export const SIGN_IN_FAILURES_PER_CLIENT = { maxFailures: 20, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 };
 
 export interface OAuthOptions {
   config: ResolvedGoogleConfig;
@@ -50,6 +57,7 @@ export function createOAuth(options: OAuthOptions): OAuth {
   });
   const formTokens = new FormTokens(now);
   const signInFailures = new FailureLimiter({ ...SIGN_IN_FAILURES, now });
+  const clientFailures = new FailureLimiter({ ...SIGN_IN_FAILURES_PER_CLIENT, now });
   // Each check costs ~32 MB and a thread for ~0.1 s (scrypt): a flood of sign-ins must queue, not pile up.
   const passwordChecks = new Queue(2, 16);
   const router = express.Router();
@@ -113,6 +121,13 @@ export function createOAuth(options: OAuthOptions): OAuth {
       const minutes = Math.ceil(lockedFor / 60_000);
       return showSignIn(res, 429, params, { nonce, error: `Too many failed sign-ins for this name. Try again in ${minutes} minute(s).`, name });
     }
+    // Behind a reverse proxy on this machine the address is the one it forwards (trust proxy: loopback).
+    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const clientLockedFor = clientFailures.lockedFor(client);
+    if (clientLockedFor > 0) {
+      const minutes = Math.ceil(clientLockedFor / 60_000);
+      return showSignIn(res, 429, params, { nonce, error: `Too many failed sign-ins from your network. Try again in ${minutes} minute(s).`, name });
+    }
     if (passwordChecks.busy) {
       return showSignIn(res, 503, params, { nonce, error: 'The plugin is busy checking other sign-ins. Try again in a moment.', name });
     }
@@ -120,6 +135,12 @@ export function createOAuth(options: OAuthOptions): OAuth {
     if (!account) {
       const locked = signInFailures.fail(limiterKey);
       log.warn(`Google Home: failed sign-in as "${name}"${locked ? '; this name is locked for 15 minutes after 5 failures' : ''}`);
+      if (clientFailures.fail(client)) {
+        log.warn(
+          `Google Home: ${SIGN_IN_FAILURES_PER_CLIENT.maxFailures} failed sign-ins from ${client} within ${SIGN_IN_FAILURES_PER_CLIENT.windowMs / 60_000} minutes; ` +
+            `sign-ins from there are refused for ${SIGN_IN_FAILURES_PER_CLIENT.lockoutMs / 60_000} minutes`,
+        );
+      }
       return showSignIn(res, 401, params, { nonce, error: 'Wrong name or password.', name });
     }
     signInFailures.succeed(limiterKey);
