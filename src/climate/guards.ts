@@ -144,6 +144,9 @@ export function deviceGuard(
     () => (device.reachable ? undefined : hit('device_unreachable', `${device.name} is not reachable`)),
     () => (device.obstructed === true ? hit('obstructed', `${device.name} reports an obstruction`) : undefined),
     () => {
+      // Pressing departure is the person's latest word: it closes a window they opened by
+      // hand shortly before leaving. Hand use after departure started is left alone (memory.ts).
+      if (isDepartureClose(kind, position, memory)) return undefined;
       const end = manualPauseEnd(memory, ctx.settings, ctx.home.now);
       if (end === undefined || memory?.lastManualAt === undefined) return undefined;
       const zone = ctx.home.timeZoneOffsetMinutes;
@@ -154,6 +157,12 @@ export function deviceGuard(
     () => (opening ? checkQuietHours(ctx)() : undefined),
   ];
   return firstHit(checks);
+}
+
+/** The close departure mode asked for, of a device last used by hand before departure started. */
+export function isDepartureClose(kind: MoveKind, position: number, memory: DeviceMemory | undefined): boolean {
+  if (kind !== 'finish' || position !== 0 || memory?.closingReason !== 'departure' || memory.closingSince === undefined) return false;
+  return memory.lastManualAt === undefined || memory.lastManualAt < memory.closingSince;
 }
 
 function firstHit(checks: readonly Check[]): GuardHit | undefined {

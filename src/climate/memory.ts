@@ -56,6 +56,10 @@ export function refreshDeviceMemory(device: ClimateDevice, previous: DeviceMemor
   if (memory.autoOpenedAt !== undefined) {
     if (manualAfter(memory.autoOpenedAt)) {
       memory = withoutAutoOpen(memory);
+    } else if (!closing && device.rain === true && device.position === 0 && device.target === 0 && device.motion !== 'opening') {
+      // Its own rain sensor closed it (hardware): this airing is over, so the room may be
+      // aired again when the rain stops instead of waiting out the maximum airing and a rest.
+      memory = withoutAutoOpen(memory);
     } else if (!closing && device.target !== undefined && device.target !== 0 && device.target !== memory.autoOpenedTo) {
       // The algorithm only opens closed windows and only sends autoOpenedTo or 0, so any
       // other target is somebody else's (a remote, the vendor app): treat it as manual use.

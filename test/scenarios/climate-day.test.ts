@@ -39,8 +39,6 @@ const SPEC = {
 const REAL_TIMEOUT_MS = Math.max(30_000, (4 * 60 * MINUTE) / TIME_SCALE);
 /** CLIMATE_DAY_ECHO=1 prints every command and log line with its simulated time. */
 const ECHO = process.env.CLIMATE_DAY_ECHO === '1';
-/** CLIMATE_DAY_KNOWN_ISSUES=1 also runs the known-issue scenarios at the end (they fail today). */
-const KNOWN_ISSUES = process.env.CLIMATE_DAY_KNOWN_ISSUES === '1';
 
 /** 2026-06-01 at hh:mm, read as local time. */
 const at = (hours: number, minutes = 0): number => Date.UTC(2026, 5, 1, hours, minutes);
@@ -394,18 +392,12 @@ for (const factory of brokerFactories()) {
       REAL_TIMEOUT_MS,
     );
 
-    /*
-     * Behaviour found while writing the scenarios that the policy does not have (yet). Skipped
-     * unless CLIMATE_DAY_KNOWN_ISSUES=1; each fails today for the reason in its comment. When
-     * the policy changes, drop the guard so it runs with the others.
-     */
-    const knownIssue = KNOWN_ISSUES && factory.name === 'aedes' ? it : it.skip;
-
-    knownIssue(
-      'known issue: a window its rain sensor closed ends the airing, so the room is aired again when the rain stops',
+    // Two behaviours found while writing these scenarios, now decided and fixed in the policy.
+    it(
+      'a window its rain sensor closed ends the airing, so the room is aired again when the rain stops',
       async () => {
-        // Today the policy still counts the closed window as airing: it sends a close to the
-        // closed window at the maximum airing time, then rests another 30 min while CO2 climbs.
+        // Before the fix the policy still counted the closed window as airing: it sent a close to
+        // the closed window at the maximum airing time, then rested another 30 min while CO2 climbed.
         const d = await startDay(at(10), {
           layout: (layout) => {
             layout.occupancy = emptyHome({ Kitchen: 4 });
@@ -425,11 +417,11 @@ for (const factory of brokerFactories()) {
       REAL_TIMEOUT_MS,
     );
 
-    knownIssue(
-      'known issue (design question): departure closes a window opened by hand a few minutes before leaving',
+    it(
+      'departure closes a window opened by hand a few minutes before leaving',
       async () => {
-        // Today the close on departure waits for the manual pause (60 min) of that window:
-        // invariant 3 (no command within the pause) wins over the departure close (invariant 6).
+        // Decided: pressing departure is the person's later word, so it overrides the manual
+        // pause of windows used before it (docs/climate-control.md).
         const d = await startDay(at(8), { layout: (layout) => void (layout.occupancy = emptyHome()) });
         expect(await d.home.command(d.key('living-window-2'), { position: 40 }, 'homekit')).toEqual({ ok: true });
         await d.clock.sleep(5 * MINUTE);
