@@ -26,6 +26,8 @@ import { DEFAULT_BIND, DEFAULT_PORT } from '../google/config.js';
 import { AccountStore, type Account } from '../google/accounts.js';
 import { accountsFile, googleTokensFile, pluginDataDir } from '../google/paths.js';
 import { GoogleTokenStore, readTokensFile, type TokensDocument } from '../google/token-store.js';
+import { openHomeStateFile } from '../home/persistence.js';
+import { silentLogger } from '../logger.js';
 import { STORAGE_FILES } from '../storage/paths.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
@@ -322,16 +324,23 @@ async function reset(args: string[], context: CliContext): Promise<number> {
   for (const guest of guests) accounts.remove(guest.name);
   const renewed: Account | undefined = admin ? accounts.renewId(admin.name) : undefined;
   const removed: string[] = [];
-  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.homeState, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory]) {
+  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory]) {
     const path = join(dir, name);
     if (existsSync(path)) {
       rmSync(path, { force: true });
       removed.push(name);
     }
   }
+  // home-state.json also keeps each gateway's id, from which HomeKit identities derive: keep
+  // that, forget departure mode and the room switches (written by the home's own module).
+  const homeStatePath = join(dir, PLUGIN_FILES.homeState);
+  if (existsSync(homeStatePath)) {
+    openHomeStateFile(context.storagePath, silentLogger).update((state) => ({ ...state, virtualAway: false, roomClimateEnabled: {} }));
+    removed.push(`departure mode and room switches from ${PLUGIN_FILES.homeState}`);
+  }
   const stale = leftovers(context.storagePath, Object.values(PLUGIN_FILES));
   for (const path of stale) rmSync(path, { force: true });
-  matchStorageOwner(context);
+  matchStorageOwner(context, [homeStatePath]);
 
   const out = io.stdout;
   out.write('\nDone:\n');

@@ -59,7 +59,7 @@ export async function populatedStorage(): Promise<Fixture> {
   secrets.byName['ben']?.push(code);
 
   const homeState = openHomeStateFile(storage, silentLogger);
-  homeState.update(() => ({ virtualAway: true, roomClimateEnabled: { Kitchen: false, Attic: true } }));
+  homeState.update(() => ({ virtualAway: true, roomClimateEnabled: { Kitchen: false, Attic: true }, gatewayIds: { velux: 'gw-1234' } }));
 
   const climate = openClimateStore(storage, silentLogger);
   const at = Date.now();

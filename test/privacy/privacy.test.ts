@@ -101,7 +101,7 @@ describe('privacy export (the whole bridge)', () => {
     const tokens = data.files['google-tokens.json'] as { links: Array<{ refreshHash: string; userId: string }>; accessTokens: Array<{ hash: string }>; codes: Array<{ hash: string }> };
     expect(tokens.links).toHaveLength(3);
     for (const r of [...tokens.links.map((l) => l.refreshHash), ...tokens.accessTokens.map((t) => t.hash), ...tokens.codes.map((c) => c.hash)]) expect(r).toBe('[hash]');
-    expect(data.files['home-state.json']).toEqual({ virtualAway: true, roomClimateEnabled: { Kitchen: false, Attic: true } });
+    expect(data.files['home-state.json']).toEqual({ virtualAway: true, roomClimateEnabled: { Kitchen: false, Attic: true }, gatewayIds: { velux: 'gw-1234' } });
     expect(data.files['climate-history.json']).toHaveLength(2);
     expect(data.files['climate-state.json']).toMatchObject({ away: true });
     expect(data.files['accounts.json.corrupt-2025-01-01T00-00-00-000Z']).toMatchObject({ unreadable: expect.stringContaining('not shown') });
@@ -216,7 +216,7 @@ describe('privacy reset', () => {
     const { code, out } = await runCli(fixture.storage, ['privacy', 'reset', '--yes']);
     expect(code).toBe(0);
     expect(out).toContain('2 guest accounts (ben, carl)');
-    expect(out).toContain('removed google-tokens.json, home-state.json, climate-state.json, climate-history.json');
+    expect(out).toContain('removed google-tokens.json, climate-state.json, climate-history.json, departure mode and room switches from home-state.json');
     expect(out).toContain('removed 2 leftover files');
     // What else to reset, for the person moving out.
     expect(out).toMatch(/remove the bridge in the Home app/);
@@ -234,8 +234,8 @@ describe('privacy reset', () => {
     const text = pluginFilesText(fixture.storage);
     for (const id of oldIds) expect(text).not.toContain(id);
     expect(text).not.toContain('Kitchen');
-    // The plugin's own modules start from their defaults.
-    expect(openHomeStateFile(fixture.storage, silentLogger).value).toEqual({ virtualAway: false, roomClimateEnabled: {} });
+    // The plugin's own modules start from their defaults; the gateway ids (HomeKit identities) stay.
+    expect(openHomeStateFile(fixture.storage, silentLogger).value).toEqual({ virtualAway: false, roomClimateEnabled: {}, gatewayIds: { velux: 'gw-1234' } });
     const climate = openClimateStore(fixture.storage, silentLogger);
     expect(climate.history).toEqual([]);
     expect(climate.memory).toEqual({ rooms: {}, devices: {} });
