@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ScryptParams } from '../google/accounts.js';
 import { AccountError } from '../google/accounts.js';
+import { climateGroup } from './climate.js';
 import { CliError, type CliIo } from './io.js';
 import { privacyGroup } from './privacy.js';
 import { usersGroup } from './users.js';
@@ -29,7 +30,7 @@ export interface CommandGroup {
   run(args: string[], context: CliContext): Promise<number>;
 }
 
-export const COMMAND_GROUPS: CommandGroup[] = [usersGroup, privacyGroup];
+export const COMMAND_GROUPS: CommandGroup[] = [usersGroup, privacyGroup, climateGroup];
 
 export const DEFAULT_STORAGE = join(homedir(), '.homebridge');
 

@@ -22,6 +22,9 @@ function validHistory(v: unknown): ClimateHistoryEntry[] | undefined {
   return ok ? (v as ClimateHistoryEntry[]) : undefined;
 }
 
+/** The store's own checks, for readers that must not touch the files (the CLI reads them while Homebridge runs). */
+export { validMemory as parseClimateMemory, validHistory as parseClimateHistory };
+
 export function openClimateStore(homebridgeStoragePath: string, log: Logger): ClimateStore {
   const dir = pluginStorageDir(homebridgeStoragePath);
   const memory = new JsonFile<ClimateMemory>(join(dir, CLIMATE_FILES.memory), validMemory, () => EMPTY_CLIMATE_MEMORY, log);
