@@ -134,7 +134,7 @@ export function exportBridge(context: CliContext): Record<string, unknown> {
     exportedAt: new Date().toISOString(),
     scope: 'bridge',
     storage: context.storagePath,
-    redacted: `password hashes, salts and token hashes are shown as "${REDACTED}"`,
+    redacted: `password hashes, salts and token hashes are shown as "${REDACTED}", other secrets (a private key, a client secret) as "[secret]"`,
     notIncluded:
       "config.json (Homebridge's settings: it holds the Google client secret, the PIN and MQTT passwords) and Homebridge's own files (persist/: the HomeKit pairing keys; the log)",
     files,
@@ -168,10 +168,14 @@ function readRedacted(path: string): unknown {
   }
 }
 
-/** Replaces every password hash, salt and token hash, wherever it sits in a document. */
+/** Fields that hold a secret whatever file they are in (e.g. a key file dropped into the folder). */
+const SECRET_KEYS = new Set(['private_key', 'privateKey', 'client_secret', 'clientSecret', 'secret', 'pin', 'access_token', 'refresh_token', 'token']);
+
+/** Replaces every password hash, salt and token hash, and any other secret, wherever it sits in a document. */
 export function redact(value: unknown, key?: string): unknown {
   if (key === 'hash' || key === 'refreshHash' || key === 'salt') return REDACTED;
   if (key === 'password' && value !== null && typeof value === 'object') return REDACTED;
+  if (key !== undefined && (SECRET_KEYS.has(key) || key === 'password') && typeof value === 'string') return '[secret]';
   if (Array.isArray(value)) return value.map((v) => redact(v));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));

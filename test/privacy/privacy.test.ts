@@ -110,6 +110,16 @@ describe('privacy export (the whole bridge)', () => {
     expect(data.homebridgeAccessoryCache).toEqual({ 'accessories/cachedAccessories': [expect.objectContaining({ plugin: 'homebridge-velux-climate', displayName: 'Kitchen window' })] });
   });
 
+  it('never prints a secret from another JSON file someone put into the folder', async () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
+    writeFileSync(join(pluginDataDir(fixture.storage), 'homegraph-key.json'), JSON.stringify({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com', private_key: key, nested: { clientSecret: 'a-client-secret-123456' } }));
+    const { out } = await runCli(fixture.storage, ['privacy', 'export']);
+    const data = JSON.parse(out) as { files: Record<string, unknown> };
+    expect(data.files['homegraph-key.json']).toEqual({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com', private_key: '[secret]', nested: { clientSecret: '[secret]' } });
+    expect(out).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7');
+    expect(out).not.toContain('a-client-secret-123456');
+  });
+
   it('is an empty export for a bridge that stored nothing', async () => {
     const empty = join(fixture.storage, 'empty');
     mkdirSync(empty);
