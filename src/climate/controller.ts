@@ -188,7 +188,9 @@ export class ClimateController {
   private roomInput(room: Room): RoomInput {
     const enabled = this.home.roomClimate(room.name).enabled;
     this.roomEnabled.set(room.name, enabled);
-    const settings = { ...this.options.settingsFor(room.name), enabled: enabled && this.options.settingsFor(room.name).enabled };
+    // The config's `enabled` is only the default of the room's switch (Home applies it); the
+    // switch, once used, is the user's word.
+    const settings = { ...this.options.settingsFor(room.name), enabled };
     const sensorDevice = room.devices.find((d) => d.descriptor.type === 'sensor');
     const toClimateDevice = (d: HomeDevice): ClimateDevice => ({
       key: d.key,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { PlatformConfig } from './types.js';
+import { DEFAULT_ROOM_SETTINGS, checkRoomSettings, resolveRoomSettings, type RoomSettingsOverrides } from '../climate/settings.js';
 
 const schemaPath = fileURLToPath(new URL('../../config.schema.json', import.meta.url));
 
@@ -104,22 +105,22 @@ function semanticProblems(config: PlatformConfig): string[] {
   }
   const climate = config.climate;
   if (climate) {
-    const checkBands = (where: string, s: Record<string, unknown> | undefined) => {
-      if (!s) return;
-      const pair = (lo: string, hi: string) => {
-        const a = s[lo];
-        const b = s[hi];
-        if (typeof a === 'number' && typeof b === 'number' && a >= b) problems.push(`${where}.${lo}: must be lower than ${where}.${hi}`);
-      };
-      pair('temperatureMin', 'temperatureMax');
-      pair('outdoorTemperatureMin', 'outdoorTemperatureMax');
-    };
-    checkBands('climate.defaults', climate.defaults);
+    // The combined rules (min below max, hysteresis below the limit, …) live with the
+    // settings; a room inherits the defaults, so a pair split between them is checked too.
+    const defaults = resolveRoomSettings(DEFAULT_ROOM_SETTINGS, (climate.defaults ?? {}) as RoomSettingsOverrides);
+    const inDefaults = new Set<string>();
+    for (const p of checkRoomSettings(defaults)) {
+      inDefaults.add(p.message);
+      problems.push(`climate.defaults.${p.key}: ${p.message}`);
+    }
     const rooms = new Set<string>();
-    climate.rooms?.forEach((r, i) => {
-      checkBands(`climate.rooms[${i}]`, r);
-      if (rooms.has(r.room)) problems.push(`climate.rooms[${i}].room: "${r.room}" is listed twice`);
-      rooms.add(r.room);
+    climate.rooms?.forEach((entry, i) => {
+      const { room, ...overrides } = entry;
+      for (const p of checkRoomSettings(resolveRoomSettings(defaults, overrides as RoomSettingsOverrides))) {
+        if (!inDefaults.has(p.message)) problems.push(`climate.rooms[${i}].${p.key}: ${p.message} (room "${room}", with the defaults applied)`);
+      }
+      if (rooms.has(room)) problems.push(`climate.rooms[${i}].room: "${room}" is listed twice`);
+      rooms.add(room);
     });
   }
   return problems;

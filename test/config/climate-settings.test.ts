@@ -157,6 +157,18 @@ describe('DEFAULT_ROOM_SETTINGS', () => {
   });
 });
 
+/** Settings whose valid values depend on another one (checkRoomSettings' combined rules). */
+const PARTNERS: Partial<Record<string, { key: string; value: (v: number) => number }>> = {
+  temperatureMin: { key: 'temperatureMax', value: () => 35 },
+  temperatureMax: { key: 'temperatureMin', value: () => 5 },
+  outdoorTemperatureMin: { key: 'outdoorTemperatureMax', value: () => 45 },
+  outdoorTemperatureMax: { key: 'outdoorTemperatureMin', value: () => -30 },
+  minAiringMinutes: { key: 'maxAiringMinutes', value: () => 240 },
+  maxAiringMinutes: { key: 'minAiringMinutes', value: () => 0 },
+  co2Hysteresis: { key: 'co2Max', value: () => 5000 },
+  co2Max: { key: 'co2Hysteresis', value: () => 0 },
+};
+
 describe('validateConfig and the numeric ranges', () => {
   for (const place of places) {
     describe(place.where, () => {
@@ -164,7 +176,16 @@ describe('validateConfig and the numeric ranges', () => {
         const range = SETTINGS_RANGES[key];
         if (range.type !== 'number') throw new Error('not numeric');
         for (const value of [range.min, range.max]) {
-          expect(validateConfig(place.config({ [key]: value })), `${key} = ${value}`).toMatchObject({ ok: true });
+          // A key paired with another (min below max, hysteresis below the limit) is tried with
+          // its partner at the far end, so only the range itself is under test here.
+          const partner = PARTNERS[key];
+          const extra = partner ? { [partner.key]: partner.value(value) } : {};
+          const result = validateConfig(place.config({ [key]: value, ...extra }));
+          // At the very ends of two equal ranges (temperatureMin 35 needs a max above 35) no
+          // partner fits: then only the combined rule may object, never the range.
+          const problems = result.ok ? [] : result.problems;
+          expect(problems.filter((p) => !/must be below|must not be above/.test(p)), `${key} = ${value}`).toEqual([]);
+          if (!partner) expect(result.ok, `${key} = ${value}`).toBe(true);
         }
       });
 
