@@ -60,7 +60,8 @@ function setUp(store = memoryStore(), clock = new ManualClock(), extra: Partial<
   clock.advance(START - clock.now());
   const gw = new ScriptedGateway();
   const log = recordingLogger();
-  const home = new Home({ log, now: () => clock.now() });
+  // As in the platform: the config's per-room `enabled` is the default of the room's switch.
+  const home = new Home({ log, now: () => clock.now(), roomClimateDefault: () => extra.enabled ?? true });
   home.addGateway(gw);
   gw.emit('online', true);
   gw.emit('devices', [
@@ -162,6 +163,18 @@ describe('ClimateController', () => {
     expect(gw.sent).toEqual([]);
     expect(controller.lastDecisions?.rooms[0]?.blocked.map((b) => b.guard)).toContain('quiet_hours');
     expect(home.roomClimate('Kitchen').blocked).toBeUndefined();
+    controller.stop();
+  });
+
+  it("lets the room's switch turn on a room the config starts switched off", async () => {
+    const { gw, home, controller, clock, sensor } = setUp(undefined, undefined, { enabled: false });
+    sensor(1400);
+    controller.start();
+    await settle(clock, 2000);
+    expect(gw.sent).toEqual([]);
+    home.setRoomClimateEnabled('Kitchen', true, 'homekit');
+    await settle(clock, 2000);
+    expect(gw.sent.map((s) => s.command)).toEqual([{ position: 25 }]);
     controller.stop();
   });
 
