@@ -35,6 +35,8 @@ const PIN = '480159';
 const FIXED_RUNS = process.env['FUZZ_RUNS'] ? Number(process.env['FUZZ_RUNS']) : undefined;
 /** Per property; the whole file stays well under 20 s by default. */
 const TIME_LIMIT_MS = 2_000;
+/** Vitest's limit per test: enough for FUZZ_RUNS cases (about 5 ms each, raw ones up to 2 s). */
+const TEST_TIMEOUT_MS = FIXED_RUNS ? Math.max(30_000, FIXED_RUNS * 100) : 30_000;
 const options = (defaultRuns: number): fc.Parameters<unknown> =>
   FIXED_RUNS ? { numRuns: FIXED_RUNS } : { numRuns: defaultRuns, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false };
 
@@ -325,7 +327,7 @@ describe('the Google endpoint under fuzzing', () => {
       }),
       options(400),
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('answers well-formed Google requests with wrong bearer tokens with 401, and nothing reaches the command path', async () => {
     const execute = fc.oneof(
@@ -350,7 +352,7 @@ describe('the Google endpoint under fuzzing', () => {
       }),
       options(300),
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('answers any body a linked person sends with no 5xx and no internals', async () => {
     // DISCONNECT would end the link under test; the first property covers it without a token.
@@ -392,7 +394,7 @@ describe('the Google endpoint under fuzzing', () => {
     roomChanges.length = 0;
     vi.mocked(bed.home.setRoomClimateEnabled).mockClear();
     vi.mocked(bed.home.setAway).mockClear();
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('survives random sign-in forms posted with a real cookie and form token, never redirecting to Google', async () => {
     const page = await openSignIn(bed.url);
@@ -423,7 +425,7 @@ describe('the Google endpoint under fuzzing', () => {
       }),
       options(300),
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('survives random token requests; only the real secret with a real refresh token gets a token', async () => {
     const grant = fc.record({
@@ -454,7 +456,7 @@ describe('the Google endpoint under fuzzing', () => {
       }),
       options(300),
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('answers raw, broken HTTP with 4xx or by closing, never a 5xx or internals', async () => {
     const line = fc.record({
@@ -490,7 +492,7 @@ describe('the Google endpoint under fuzzing', () => {
       }),
       options(200),
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('logged nothing as an error, is still healthy, and a valid command does reach the command path', async () => {
     expect(bed.log.text('error')).toBe('');
