@@ -215,7 +215,7 @@ async function erase(args: string[], context: CliContext): Promise<number> {
   matchStorageOwner(context);
   const out = context.io.stdout;
   out.write(`Removed the account of ${account.name} (name, role, dates, password hash).\n`);
-  const outcome = await revokeGone(context, accounts, before);
+  const outcome = await revokeErased(context, account.id, before);
   out.write(`${outcome.message}\n`);
   for (const path of leftovers(context.storagePath, [PLUGIN_FILES.accounts, PLUGIN_FILES.googleTokens])) {
     out.write(`Note: ${path} was moved aside as unreadable earlier and may still name them; delete it if you do not need it.\n`);
@@ -233,47 +233,34 @@ interface Revocation {
 }
 
 /**
- * Makes google-tokens.json hold nothing of people without an account: waits for a running
- * server to do it (it checks every second), otherwise does it here.
+ * Makes google-tokens.json hold nothing of the erased person: waits for a running server to
+ * do it (it checks the accounts every second and removes everyone whose account is gone),
+ * otherwise does it here.
  */
-async function revokeGone(context: CliContext, accounts: AccountStore, before: TokensDocument | 'missing' | 'unreadable'): Promise<Revocation> {
+async function revokeErased(context: CliContext, personId: string, before: TokensDocument | 'missing' | 'unreadable'): Promise<Revocation> {
   const path = googleTokensFile(context.storagePath);
+  const unreadable = { ok: false, message: `${path} cannot be read, so it may still hold token hashes; delete it (everyone then links Google again).` };
   if (before === 'missing') return { ok: true, message: 'There are no Google links on this bridge.' };
-  if (before === 'unreadable') {
-    return {
-      ok: false,
-      message: `${path} cannot be read, so it may still hold token hashes; delete it (everyone then links Google again).`,
-    };
-  }
-  const known = new Set(accounts.list().map((a) => a.id));
-  const gone = (doc: TokensDocument) => {
-    const ids = new Set([...doc.codes, ...doc.links, ...doc.accessTokens].map((r) => r.userId).filter((id) => !known.has(id)));
-    return { ids, links: doc.links.filter((l) => ids.has(l.userId)).length };
-  };
-  const initially = gone(before);
-  if (initially.ids.size === 0) return { ok: true, message: 'They had no Google links or tokens.' };
+  if (before === 'unreadable') return unreadable;
+  const mentions = (doc: TokensDocument) => [...doc.codes, ...doc.links, ...doc.accessTokens].some((r) => r.userId === personId);
+  if (!mentions(before)) return { ok: true, message: 'They had no Google links or tokens.' };
+  const links = plural(before.links.filter((l) => l.userId === personId).length, 'Google link');
 
   const deadline = Date.now() + (context.serverWaitMs ?? DEFAULT_SERVER_WAIT_MS);
   for (;;) {
     const now = readTokensFile(path);
-    if (typeof now !== 'string' && gone(now).ids.size === 0) {
-      return { ok: true, message: `The running Homebridge revoked their ${plural(initially.links, 'Google link')} and tokens.` };
-    }
+    if (typeof now !== 'string' && !mentions(now)) return { ok: true, message: `The running Homebridge revoked their ${links} and tokens.` };
     if (typeof now === 'string' || Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  // Nobody rewrote it: no Google endpoint is running (or it is an older version). Safe to
-  // write: a server that is running removes these people before it writes anything itself.
+  // Nobody rewrote it: no Google endpoint is running (or an older version without the
+  // check). Safe to write: a running server drops this person before it writes anything.
   const current = readTokensFile(path);
-  if (typeof current === 'string') {
-    return current === 'missing'
-      ? { ok: true, message: `Their ${plural(initially.links, 'Google link')} are gone.` }
-      : { ok: false, message: `${path} cannot be read, so it may still hold token hashes; delete it (everyone then links Google again).` };
-  }
-  const store = new GoogleTokenStore(path, Date.now);
-  for (const id of gone(current).ids) store.revokeUser(id);
+  if (current === 'missing') return { ok: true, message: `Their ${links} are gone.` };
+  if (current === 'unreadable') return unreadable;
+  new GoogleTokenStore(path, Date.now).revokeUser(personId);
   matchStorageOwner(context, [path]);
-  return { ok: true, message: `Removed their ${plural(initially.links, 'Google link')} and tokens from google-tokens.json.` };
+  return { ok: true, message: `Removed their ${links} and tokens from google-tokens.json.` };
 }
 
 function plural(n: number, word: string): string {
