@@ -4,6 +4,7 @@
  * enabled, min below max), and single mutations that make a valid config invalid by
  * construction, each naming the field a problem must point at.
  */
+import { DEFAULT_ROOM_SETTINGS, checkRoomSettings, resolveRoomSettings, type RoomSettings, type RoomSettingsOverrides } from '../../../src/climate/settings.js';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 
@@ -95,17 +96,36 @@ function makeSemanticallyValid(config: Obj): Obj {
     google.clientSecret ??= 'secret-0123456789abcdef';
   }
   const climate = asObj(config.climate);
-  const fixBands = (s: Obj | undefined) => {
+  // The combined room-setting rules (checkRoomSettings) apply to the defaults and to each room
+  // with the defaults applied: drop a broken pair until both are satisfied.
+  const PAIRS: Record<string, string[]> = {
+    temperatureMin: ['temperatureMin', 'temperatureMax'],
+    outdoorTemperatureMin: ['outdoorTemperatureMin', 'outdoorTemperatureMax'],
+    minAiringMinutes: ['minAiringMinutes', 'maxAiringMinutes'],
+    co2Hysteresis: ['co2Hysteresis', 'co2Max'],
+  };
+  const repair = (s: Obj | undefined, base: () => RoomSettings, defaultsToo?: Obj) => {
     if (!s) return;
-    for (const [lo, hi] of [['temperatureMin', 'temperatureMax'], ['outdoorTemperatureMin', 'outdoorTemperatureMax']] as const) {
-      if (typeof s[lo] === 'number' && typeof s[hi] === 'number' && (s[lo] as number) >= (s[hi] as number)) delete s[hi];
+    for (let round = 0; round < 8; round++) {
+      const problems = checkRoomSettings(resolveRoomSettings(base(), s as RoomSettingsOverrides));
+      if (problems.length === 0) return;
+      for (const p of problems) {
+        for (const key of PAIRS[p.key] ?? [p.key]) {
+          delete s[key];
+          if (round > 2 && defaultsToo) delete defaultsToo[key];
+        }
+      }
     }
   };
-  fixBands(asObj(climate?.defaults));
+  const defaultsObj = asObj(climate?.defaults);
+  repair(defaultsObj, () => DEFAULT_ROOM_SETTINGS);
+  const defaults = () => resolveRoomSettings(DEFAULT_ROOM_SETTINGS, (defaultsObj ?? {}) as RoomSettingsOverrides);
   if (climate && Array.isArray(climate.rooms)) {
     const rooms = new Set<string>();
     climate.rooms = (climate.rooms as Obj[]).filter((r) => !rooms.has(String(r.room)) && rooms.add(String(r.room)));
-    for (const r of climate.rooms as Obj[]) fixBands(r);
+    for (const r of climate.rooms as Obj[]) repair(r, defaults, defaultsObj);
+    // A defaults key dropped for a later room may break an earlier one: one more pass.
+    for (const r of climate.rooms as Obj[]) repair(r, defaults);
   }
   return config;
 }
