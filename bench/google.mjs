@@ -1,0 +1,170 @@
+// Google: QUERY and EXECUTE latency and throughput at a fixed concurrency with autocannon and
+// a real bearer token (account linking as Google runs it), against the plugin's GoogleHome in
+// its own process (bench/google-server.mjs: MqttGateway + Home + GoogleHome from dist/) with a
+// simulated home of 101 devices whose gateway answers at once. Floor: an express route that
+// parses the body and answers a fixed JSON body (bench/floor-server.mjs), same settings.
+// Both servers are pinned to CPU 0 (`taskset -c 0`); autocannon (this process), the broker and
+// the simulated gateway run on CPU 1. Plugin and floor rounds alternate.
+// Targets: QUERY ≥ 2,000 req/s on one core; EXECUTE p99 ≤ 20 ms.
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { generateLayout } from '../dist/simulator/index.js';
+import { repoRoot, summarize, writeResult } from './lib.mjs';
+import { canPin, forkScript, message, pinSelf, ratio, round, startBroker, startSimulators, stopChild, watchdog } from './harness.mjs';
+import { fulfill, intents, linkGoogle, startGoogleServer } from './google-lib.mjs';
+
+const CONNECTIONS = Number(process.env.BENCH_GOOGLE_CONNECTIONS ?? 10);
+const ROUND_SECONDS = Number(process.env.BENCH_GOOGLE_ROUND_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_GOOGLE_ROUNDS ?? 3);
+const WARMUP_SECONDS = 2;
+const DEVICES = 101;
+const QUERY_DEVICES = 10;
+const TARGET = { queryPerSecond: 2000, executeP99Ms: 20 };
+watchdog(240_000, 'google');
+
+const pinned = pinSelf(1);
+const broker = await startBroker({ cpu: 1 });
+const sims = await startSimulators(broker.url, [{ baseTopic: 'gbench', gatewayId: 'gbench-gateway', layout: generateLayout(DEVICES), clock: 'manual' }], { cpu: 1 });
+const server = await startGoogleServer({ url: broker.url, baseTopics: ['gbench'], devices: DEVICES, cpu: 0 });
+const floorChild = forkScript(join(repoRoot, 'bench', 'floor-server.mjs'), [], { cpu: 0 });
+
+try {
+  const token = await linkGoogle(server.url);
+  const covers = server.keys.filter((k) => /-(blind|shutter|awning)-\d+$/.test(k));
+  // Two rooms' worth: a sensor, two windows and two covers each.
+  const queryIds = server.keys.filter((k) => /room-0[12]-/.test(k)).slice(0, QUERY_DEVICES);
+  if (queryIds.length !== QUERY_DEVICES || covers.length < 2 * CONNECTIONS) throw new Error(`unexpected home: ${queryIds.length} query ids, ${covers.length} covers`);
+
+  // Check both intents once and capture answers of the right shape for the floor.
+  const query = await fulfill(server.url, token, intents.query(queryIds));
+  if (query.status !== 200 || Object.values(query.json.payload.devices).some((d) => d.status !== 'SUCCESS')) throw new Error(`QUERY failed: ${JSON.stringify(query.json)}`);
+  const execute = await fulfill(server.url, token, intents.openClose(covers[0], 40));
+  if (execute.status !== 200 || execute.json.payload.commands[0].status !== 'SUCCESS') throw new Error(`EXECUTE failed: ${JSON.stringify(execute.json)}`);
+  const floorReady = message(floorChild, 'ready', 10_000, 'the floor server');
+  floorChild.send({ kind: 'start', bodies: { query: query.json, execute: execute.json } });
+  const floor = await floorReady;
+
+  const queryBody = JSON.stringify(intents.query(queryIds));
+  let executeCount = 0;
+  const targets = {
+    plugin: {
+      QUERY: { path: '/smarthome', body: () => queryBody },
+      EXECUTE: { path: '/smarthome', body: () => executeBody() },
+      url: server.url,
+    },
+    floor: {
+      QUERY: { path: '/query', body: () => queryBody },
+      EXECUTE: { path: '/execute', body: () => executeBody() },
+      url: floor.url,
+    },
+  };
+  // Round-robin over 40 covers (4× the connections, so no two requests in flight share a
+  // cover); each visit to a cover moves it the other way.
+  function executeBody() {
+    const n = executeCount++;
+    const cover = covers[n % covers.length];
+    const visit = Math.floor(n / covers.length);
+    return JSON.stringify(intents.openClose(cover, visit % 2 === 0 ? 30 : 70));
+  }
+
+  const run = (side, intent, seconds) =>
+    new Promise((resolve, reject) => {
+      const t = targets[side];
+      const latencies = [];
+      let failures = 0;
+      const instance = autocannon(
+        {
+          url: t.url,
+          connections: CONNECTIONS,
+          pipelining: 1,
+          duration: seconds,
+          timeout: 10,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          requests: [
+            {
+              method: 'POST',
+              path: t[intent].path,
+              setupRequest: (req) => ({ ...req, body: t[intent].body() }),
+              onResponse: (status, body) => {
+                if (status !== 200) return void failures++;
+                if (intent === 'EXECUTE' && !body.includes('"status":"SUCCESS"')) failures++;
+              },
+            },
+          ],
+        },
+        (err, result) => (err ? reject(err) : resolve({ result, latencies, failures })),
+      );
+      instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    });
+
+  const out = {};
+  for (const intent of ['QUERY', 'EXECUTE']) {
+    await run('plugin', intent, WARMUP_SECONDS);
+    await run('floor', intent, WARMUP_SECONDS);
+    const collected = { plugin: { latencies: [], requests: 0, seconds: 0, failures: 0, errors: 0 }, floor: { latencies: [], requests: 0, seconds: 0, failures: 0, errors: 0 } };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const side of r % 2 === 0 ? ['plugin', 'floor'] : ['floor', 'plugin']) {
+        const { result, latencies, failures } = await run(side, intent, ROUND_SECONDS);
+        const c = collected[side];
+        c.latencies.push(...latencies);
+        c.requests += result.requests.total;
+        c.seconds += result.duration;
+        c.failures += failures + result.non2xx;
+        c.errors += result.errors + result.timeouts;
+      }
+    }
+    const side = (c) => ({
+      requestsPerSecond: Math.round(c.requests / c.seconds),
+      latencyMs: summarize(c.latencies),
+      requests: c.requests,
+      failures: c.failures,
+      errors: c.errors,
+    });
+    const plugin = side(collected.plugin);
+    const fl = side(collected.floor);
+    out[intent] = {
+      plugin,
+      floor: fl,
+      ratio: {
+        throughput: ratio(plugin.requestsPerSecond, fl.requestsPerSecond),
+        medianLatency: ratio(plugin.latencyMs.median, fl.latencyMs.median),
+        p99Latency: ratio(plugin.latencyMs.p99, fl.latencyMs.p99),
+      },
+    };
+    console.log(
+      `google ${intent}: plugin ${plugin.requestsPerSecond} req/s, median ${plugin.latencyMs.median} ms, p99 ${plugin.latencyMs.p99} ms ` +
+        `(${plugin.failures} failed) | floor ${fl.requestsPerSecond} req/s, median ${fl.latencyMs.median} ms, p99 ${fl.latencyMs.p99} ms`,
+    );
+  }
+
+  const result = {
+    what: 'autocannon against POST /smarthome with a linked bearer token; floor = express route answering a fixed body',
+    connections: CONNECTIONS,
+    pipelining: 1,
+    roundSeconds: ROUND_SECONDS,
+    rounds: ROUNDS,
+    devicesInHome: DEVICES,
+    queryDevices: QUERY_DEVICES,
+    executeCovers: covers.length,
+    pinning: canPin && pinned ? 'servers on CPU 0 (taskset -c 0); autocannon, broker and simulated gateway on CPU 1' : 'not pinned (no taskset)',
+    broker: broker.name,
+    ...out,
+    target: TARGET,
+  };
+  result.pass = {
+    queryThroughput: result.QUERY.plugin.requestsPerSecond >= TARGET.queryPerSecond && result.QUERY.plugin.failures === 0,
+    executeP99: result.EXECUTE.plugin.latencyMs.p99 <= TARGET.executeP99Ms && result.EXECUTE.plugin.failures === 0,
+  };
+  const file = writeResult('google', result);
+  console.log(
+    `google: QUERY ${result.QUERY.plugin.requestsPerSecond} req/s (target ≥ ${TARGET.queryPerSecond}) ${result.pass.queryThroughput ? 'PASS' : 'MISS'}; ` +
+      `EXECUTE p99 ${round(result.EXECUTE.plugin.latencyMs.p99)} ms (target ≤ ${TARGET.executeP99Ms}) ${result.pass.executeP99 ? 'PASS' : 'MISS'} → ${file}`,
+  );
+} finally {
+  server.child.send({ kind: 'stop' });
+  await stopChild(server.child, 5000);
+  await stopChild(floorChild, 2000);
+  await sims.stop();
+  await broker.stop();
+}
+process.exit(0);
