@@ -9,7 +9,7 @@ import { MqttGateway } from './gateway/mqtt-gateway.js';
 import { Home } from './home/model.js';
 import { openHomeStateFile } from './home/persistence.js';
 import type { Logger } from './logger.js';
-import { ClimateController } from './climate/controller.js';
+import { ClimateController, pruneHistory } from './climate/controller.js';
 import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettings } from './climate/policy.js';
 import type { RoomSettingsOverrides } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
@@ -72,14 +72,14 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       co2Limit: (room) => settingsFor(room).co2Max,
     });
     if (config.google?.enabled) this.google = new GoogleHome({ home, log, config: config.google, storagePath });
+    const historyDays = config.climate?.historyDays ?? 7;
+    const climateStore = openClimateStore(storagePath, log);
     if (config.climate?.enabled !== false) {
-      this.climate = new ClimateController({
-        home,
-        log,
-        store: openClimateStore(storagePath, log),
-        settingsFor,
-        historyDays: config.climate?.historyDays ?? 7,
-      });
+      this.climate = new ClimateController({ home, log, store: climateStore, settingsFor, historyDays });
+    } else {
+      // Switched off, the history still obeys its retention (docs/privacy.md).
+      const kept = pruneHistory(climateStore.history, historyDays, Date.now());
+      if (kept.length !== climateStore.history.length) climateStore.saveHistory(kept);
     }
 
     this.api.on('didFinishLaunching', () => {

@@ -92,8 +92,9 @@ export class ClimateController {
     this.clock = options.clock ?? systemClock;
     this.memory = options.store.memory;
     this.savedMemory = JSON.stringify(this.memory);
-    this.history = options.historyDays > 0 ? options.store.history : [];
-    if (options.historyDays === 0 && options.store.history.length > 0) options.store.saveHistory([]);
+    // Apply the retention at start-up too, not only when new entries are written.
+    this.history = pruneHistory(options.store.history, options.historyDays, this.clock.now());
+    if (this.history.length !== options.store.history.length) options.store.saveHistory(this.history);
   }
 
   start(): void {
@@ -256,8 +257,7 @@ export class ClimateController {
 
   private flushHistory(): void {
     if (this.options.historyDays <= 0 || !this.historyDirty) return;
-    const oldest = this.clock.now() - this.options.historyDays * 86_400_000;
-    this.history = this.history.filter((h) => h.at >= oldest).slice(-MAX_HISTORY_ENTRIES);
+    this.history = pruneHistory(this.history, this.options.historyDays, this.clock.now());
     this.options.store.saveHistory(this.history);
     this.historyDirty = false;
   }
@@ -268,6 +268,13 @@ export class ClimateController {
     this.savedMemory = text;
     this.options.store.saveMemory(this.memory);
   }
+}
+
+/** The entries a retention of `days` keeps (0 keeps none), newest last, at most 20,000. */
+export function pruneHistory(entries: ClimateHistoryEntry[], days: number, now: number): ClimateHistoryEntry[] {
+  if (days <= 0) return [];
+  const oldest = now - days * 86_400_000;
+  return entries.filter((h) => h.at >= oldest).slice(-MAX_HISTORY_ENTRIES);
 }
 
 function pick(state: HomeDevice['state']): Partial<ClimateDevice> {

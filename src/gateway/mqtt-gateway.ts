@@ -82,6 +82,11 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
     this.name = config.name;
   }
 
+  /** The broker URL for log lines: credentials written into it never reach the log. */
+  get safeUrl(): string {
+    return redactUrl(this.config.url);
+  }
+
   get online(): boolean {
     return this.connected && this.bridgeOnline;
   }
@@ -113,7 +118,7 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
     this.client = client;
     client.on('connect', () => this.onConnect());
     client.on('close', () => this.onClose());
-    client.on('reconnect', () => this.log.debug(`[${this.name}] reconnecting to ${this.config.url}`));
+    client.on('reconnect', () => this.log.debug(`[${this.name}] reconnecting to ${this.safeUrl}`));
     client.on('error', (err) => this.log.warn(`[${this.name}] MQTT: ${err.message}`));
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
   }
@@ -159,7 +164,7 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
     stream?.setNoDelay?.(true);
     this.reconnectDelay = RECONNECT_MIN_MS;
     if (this.client) this.client.options.reconnectPeriod = RECONNECT_MIN_MS;
-    this.log.info(`[${this.name}] connected to ${this.config.url}`);
+    this.log.info(`[${this.name}] connected to ${this.safeUrl}`);
     this.connected = true;
     // Until the retained bridge/state arrives, the gateway counts as offline.
     this.client?.subscribe(`${this.key}/#`, { qos: 1 }, (err) => {
@@ -168,7 +173,7 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
   }
 
   private onClose(): void {
-    if (this.connected && !this.stopped) this.log.warn(`[${this.name}] lost the connection to ${this.config.url}; devices are unreachable until it returns`);
+    if (this.connected && !this.stopped) this.log.warn(`[${this.name}] lost the connection to ${this.safeUrl}; devices are unreachable until it returns`);
     // Commands not yet acknowledged by the broker must not be replayed after reconnect:
     // their callers are told they failed, so executing them later would be a surprise.
     const client = this.client;
@@ -273,5 +278,17 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
 
   private failAllPending(error: 'gateway_offline', message: string): void {
     for (const transaction of [...this.pending.keys()]) this.settle(transaction, { ok: false, error, message: `${this.name}: ${message}` });
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = u.username ? '***' : '';
+    u.password = u.password ? '***' : '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
   }
 }

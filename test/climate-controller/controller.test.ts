@@ -155,6 +155,18 @@ describe('ClimateController', () => {
     controller.stop();
   });
 
+  it('applies the history retention at start-up', () => {
+    const store = memoryStore();
+    const day = 86_400_000;
+    store.history = [
+      { at: START - 8 * day, room: 'Kitchen', kind: 'action', trigger: 'co2', text: 'old' },
+      { at: START - 1 * day, room: 'Kitchen', kind: 'action', trigger: 'co2', text: 'recent' },
+    ];
+    const { controller } = setUp(store);
+    expect(controller.historyOf().map((h) => h.text)).toEqual(['recent']);
+    expect(store.history.map((h) => h.text)).toEqual(['recent']);
+  });
+
   it('does not flag quiet hours as blocked ventilation (it would trip every night)', async () => {
     const { gw, home, controller, clock, sensor } = setUp(undefined, undefined, { quietHours: { start: '11:00', end: '13:00' } });
     sensor(1400);

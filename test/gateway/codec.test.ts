@@ -9,6 +9,7 @@ import {
   decodeWeather,
   MAX_PAYLOAD_BYTES,
 } from '../../src/gateway/codec.js';
+import { redactUrl } from '../../src/gateway/mqtt-gateway.js';
 
 describe('gateway codec', () => {
   it('decodes a full device list and fills features', () => {
@@ -85,5 +86,13 @@ describe('gateway codec', () => {
     expect(classifyTopic('velux', 'velux/bridge/other')).toEqual({ kind: 'ignored' });
     expect(classifyTopic('velux', 'veluxx/kitchen-window')).toEqual({ kind: 'ignored' });
     expect(classifyTopic('home/velux', 'home/velux/a')).toEqual({ kind: 'state', deviceId: 'a' });
+  });
+});
+
+describe('broker URL in log lines', () => {
+  it('hides credentials written into the URL', () => {
+    expect(redactUrl('mqtt://user:s3cret@10.0.0.2:1883')).toBe('mqtt://***:***@10.0.0.2:1883');
+    expect(redactUrl('mqtts://token@broker.local')).not.toContain('token');
+    expect(redactUrl('mqtt://127.0.0.1:1883')).toBe('mqtt://127.0.0.1:1883');
   });
 });
