@@ -14,14 +14,15 @@ import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettings } from '.
 import type { RoomSettingsOverrides } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
 import { HomeKitAccessories } from './homekit/registry.js';
-import { GoogleHome } from './google/index.js';
+import type { GoogleHome } from './google/index.js';
 
 export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly cached: PlatformAccessory[] = [];
   private home?: Home;
   private climate?: ClimateController;
   private homekit?: HomeKitAccessories;
-  private google?: GoogleHome;
+  /** Google Home is loaded only when enabled: its modules cost every (child) bridge ~70 ms and ~6 MB. */
+  private google?: () => Promise<GoogleHome>;
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
 
   constructor(
@@ -71,7 +72,10 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       platformName: PLATFORM_NAME,
       co2Limit: (room) => settingsFor(room).co2Max,
     });
-    if (config.google?.enabled) this.google = new GoogleHome({ home, log, config: config.google, storagePath });
+    const googleConfig = config.google;
+    if (googleConfig?.enabled) {
+      this.google = async () => new (await import('./google/index.js')).GoogleHome({ home, log, config: googleConfig, storagePath });
+    }
     const historyDays = config.climate?.historyDays ?? 7;
     const climateStore = openClimateStore(storagePath, log);
     if (config.climate?.enabled !== false) {
@@ -115,10 +119,10 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       climate.start();
       this.stopSteps.push(() => climate.stop());
     }
-    const google = this.google;
-    if (google) {
+    if (this.google) {
       // A Google endpoint that cannot start (port taken, bad TLS files) must not take HomeKit down.
       try {
+        const google = await this.google();
         await google.start();
         this.stopSteps.push(() => google.stop());
       } catch (err) {
