@@ -21,6 +21,8 @@ import { captureProcessErrors, fuzzRuns } from './support/process-errors.js';
 import { fieldName, mutatedConfig, SCHEMA, validConfig } from './support/config-arbitrary.js';
 
 const RUNS = fuzzRuns(300);
+/** About 3 ms per case at worst (the platform constructor), with room to spare. */
+const TIMEOUT = Math.max(30_000, RUNS * 5 * 10);
 const processErrors = captureProcessErrors();
 const storage = mkdtempSync(join(tmpdir(), 'vc-config-fuzz-'));
 afterAll(() => {
@@ -107,7 +109,7 @@ describe('validateConfig fuzz', () => {
       { numRuns: RUNS * 5 },
     );
     expect(processErrors.errors).toEqual([]);
-  });
+  }, TIMEOUT);
 
   it.each(DEEP)('does not throw on nesting 20,000 deep in %s', (_where, raw) => {
     const result = checkResult(raw);
@@ -128,7 +130,7 @@ describe('validateConfig fuzz', () => {
       }),
       { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT);
 
   it(`refuses every valid block with one thing broken, naming that field (${RUNS * 2} cases)`, () => {
     const seen = new Set<string>();
@@ -143,7 +145,7 @@ describe('validateConfig fuzz', () => {
     );
     // the mutations reached far into the schema
     expect(seen.size).toBeGreaterThan(40);
-  });
+  }, TIMEOUT);
 });
 
 // ---------------------------------------------------------------- the platform constructor
@@ -221,7 +223,7 @@ describe('platform constructor fuzz', () => {
     expect(idle).toBeGreaterThan(0);
     expect(built).toBeGreaterThan(0);
     expect(processErrors.errors).toEqual([]);
-  });
+  }, TIMEOUT);
 
   it.each(DEEP)('does not throw on nesting 20,000 deep in %s', (_where, raw) => {
     const log = fakeLog();

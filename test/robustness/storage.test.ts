@@ -19,7 +19,8 @@ import { openHomeStateFile } from '../../src/home/persistence.js';
 import { recordingLogger } from '../helpers/log.js';
 import { fuzzRuns } from './support/process-errors.js';
 
-const KILLS = fuzzRuns(30, 1);
+/** STORAGE_KILLS=<n> for a longer run. */
+const KILLS = Number(process.env.STORAGE_KILLS ?? 30);
 const DIST_MODULE = fileURLToPath(new URL('../../dist/storage/json-file.js', import.meta.url));
 const SRC_MODULE = fileURLToPath(new URL('../../src/storage/json-file.ts', import.meta.url));
 
@@ -163,7 +164,7 @@ describe('atomic writes under SIGKILL', () => {
     // Readers ignore them; the document is still exactly the last version.
     expect(readVersion(path)).toBe(last);
     expect(readdirSync(dir).filter((f) => f.includes('corrupt'))).toEqual([]);
-  }, 120_000);
+  }, Math.max(120_000, KILLS * 2000));
 });
 
 describe('corrupt files at start-up', () => {
@@ -277,7 +278,7 @@ describe('corrupt files at start-up', () => {
       }),
       { numRuns: fuzzRuns(200) },
     );
-  });
+  }, Math.max(30_000, fuzzRuns(200) * 20));
 
   it('readers ignore temporary files left by a killed writer', () => {
     const storage = tempDir('vc-leftover-');
