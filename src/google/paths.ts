@@ -1,9 +1,9 @@
 /** Where google/ and the CLI keep their files: `<Homebridge storage>/velux-climate/`. */
 import { join } from 'node:path';
+import { pluginStorageDir } from '../storage/paths.js';
 
-export function pluginDataDir(storagePath: string): string {
-  return join(storagePath, 'velux-climate');
-}
+/** The plugin's folder in the Homebridge storage directory (one place decides it: storage/paths.ts). */
+export const pluginDataDir = pluginStorageDir;
 
 /** Local accounts (password hashes), written by the CLI and read by the server. */
 export function accountsFile(storagePath: string): string {
