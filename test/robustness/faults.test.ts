@@ -16,8 +16,12 @@ import { MOSQUITTO_BIN, mosquittoAvailable } from './support/mosquitto.js';
 const available = mosquittoAvailable();
 if (!available) console.warn(`[faults] skipped: no Mosquitto at ${MOSQUITTO_BIN} (apt-get install mosquitto, or set MOSQUITTO_BIN)`);
 
-/** Outage lengths chosen to meet every step of the reconnect backoff (250 ms doubling to 2 s). */
-const OUTAGES_MS = [400, 1300, 1760, 3760, 900];
+/**
+ * Outage lengths that meet every step of the bridge's reconnect backoff (attempts ~250, 750,
+ * 1750, 3250 ms after the drop), including the worst case: the broker returning just after a
+ * failed attempt (1760 and 3260 ms), when the next attempt is a whole backoff step away.
+ */
+const OUTAGES_MS = [400, 1300, 1760, 3260, 900];
 const COMMAND_TIMEOUT_MS = 1500;
 
 describe.skipIf(!available)(`faults against a real Mosquitto (${MOSQUITTO_BIN})`, () => {
