@@ -82,7 +82,7 @@ export type CommandErrorCode =
   | 'busy'
   | 'internal'
   | 'timeout' // no answer within commandTimeoutMs
-  | 'gateway_offline'; // bridge/state offline or MQTT down: nothing was sent
+  | 'gateway_offline'; // bridge/state offline or MQTT down: not sent, or its answer was lost with the connection
 
 export type CommandResult =
   | { ok: true; superseded?: boolean }

@@ -4,7 +4,7 @@
  * leaves either the old or the new file, never half of one. A file that cannot be parsed
  * at start-up is moved aside (kept for the user to inspect) and the defaults are used.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import type { Logger } from '../logger.js';
 
@@ -32,6 +32,7 @@ export interface ReadResult<T> {
  * to `<name>.corrupt-<timestamp>` with a log line, then fallback.
  */
 export function readJsonFile<T>(path: string, validate: (v: unknown) => T | undefined, fallback: () => T, log?: Logger): ReadResult<T> {
+  removeStaleTemporaries(path);
   if (!existsSync(path)) return { value: fallback() };
   let problem: string;
   try {
@@ -49,6 +50,28 @@ export function readJsonFile<T>(path: string, validate: (v: unknown) => T | unde
   }
   log?.error(`Could not read ${path} (${problem}); moved it to ${aside} and started from defaults`);
   return { value: fallback(), movedAside: aside };
+}
+
+/**
+ * A writer killed between writing its temporary file and the rename leaves the temporary
+ * behind; it is never read, so remove it when the file is next opened (our own process's
+ * in-flight temporaries carry our pid and are kept).
+ */
+function removeStaleTemporaries(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp') || name.startsWith(`${prefix}${process.pid}.`)) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {}
+  }
 }
 
 /** A JSON document with a validator, cached in memory, saved atomically on every change. */

@@ -18,6 +18,16 @@ describe('storage', () => {
     expect(readdirSync(join(dir, 'sub'))).toEqual(['file.json']);
   });
 
+  it('removes temporaries left by a killed writer when the file is opened again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-store-'));
+    const path = join(dir, 'c.json');
+    writeFileAtomic(path, '{"n":3}');
+    writeFileSync(join(dir, '.c.json.999999.1700000000000.tmp'), '{"n":');
+    writeFileSync(join(dir, '.other.json.999999.1.tmp'), 'x'); // another file's: not ours to touch
+    expect(new JsonFile(path, isCounter, () => ({ n: 0 })).value).toEqual({ n: 3 });
+    expect(readdirSync(dir).sort()).toEqual(['.other.json.999999.1.tmp', 'c.json']);
+  });
+
   it('keeps a value across instances and saves on update', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vc-store-'));
     const path = join(dir, 'c.json');
