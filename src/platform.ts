@@ -24,6 +24,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   /** Google Home is loaded only when enabled: its modules cost every (child) bridge ~70 ms and ~6 MB. */
   private google?: () => Promise<GoogleHome>;
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
+  private shuttingDown = false;
 
   constructor(
     private readonly log: Logging,
@@ -110,34 +111,44 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     const homekit = this.homekit;
     if (homekit) {
       homekit.start();
-      this.stopSteps.push(() => homekit.stop());
+      this.onStop(() => homekit.stop());
     }
     await home.start();
-    this.stopSteps.push(() => home.stop());
+    this.onStop(() => home.stop());
     const climate = this.climate;
     if (climate) {
       climate.start();
-      this.stopSteps.push(() => climate.stop());
+      this.onStop(() => climate.stop());
     }
     if (this.google) {
       // A Google endpoint that cannot start (port taken, bad TLS files) must not take HomeKit down.
       try {
         const google = await this.google();
         await google.start();
-        this.stopSteps.push(() => google.stop());
+        this.onStop(() => google.stop());
       } catch (err) {
         this.log.error(`Google Home: could not start: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
 
+  /** Registers how to stop a started part; if Homebridge is already shutting down (start-up was
+   * still awaiting something), stops it right away so nothing keeps running after shutdown. */
+  private onStop(step: () => Promise<void> | void): void {
+    if (this.shuttingDown) void this.runStep(step);
+    else this.stopSteps.push(step);
+  }
+
   private async stop(): Promise<void> {
-    for (const step of this.stopSteps.reverse()) {
-      try {
-        await step();
-      } catch (err) {
-        this.log.warn(`Shutdown step failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
+    this.shuttingDown = true;
+    for (const step of this.stopSteps.splice(0).reverse()) await this.runStep(step);
+  }
+
+  private async runStep(step: () => Promise<void> | void): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.log.warn(`Shutdown step failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }
