@@ -3,7 +3,6 @@
  * written by the plugin's own climate store (and, end to end, by a running controller):
  * plain-word output, --room/--days/--json, and that reading never changes a file.
  */
-import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,12 @@ import type { CliIo } from '../../src/cli/io.js';
 import { ClimateController, type ClimateHistoryEntry } from '../../src/climate/controller.js';
 import { DEFAULT_ROOM_SETTINGS, type ClimateMemory } from '../../src/climate/policy.js';
 import { CLIMATE_FILES, openClimateStore } from '../../src/climate/store.js';
-import type { CommandResult, CommandSource, DeviceCommand, Gateway, GatewayEvents } from '../../src/gateway/types.js';
 import { Home } from '../../src/home/model.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
 import { silentLogger } from '../../src/logger.js';
 import { ManualClock } from '../../src/simulator/clock.js';
 import { pluginStorageDir } from '../../src/storage/paths.js';
+import { ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 const MINUTE = 60_000;
 /** A local wall-clock time on 2026-11-21 (local, so the printed times do not depend on the machine's zone). */
@@ -314,19 +313,6 @@ describe('reading only', () => {
 
 // ---- end to end: what a running controller wrote ------------------------------------------
 
-class ScriptedGateway extends EventEmitter<GatewayEvents> implements Gateway {
-  readonly key = 'gw';
-  readonly name = 'Scripted';
-  online = true;
-  async start() {}
-  async stop() {}
-  refresh() {}
-  async send(deviceId: string, command: DeviceCommand, _source: CommandSource): Promise<CommandResult> {
-    if ('position' in command) this.emit('state', deviceId, { position: command.position, target: command.position, motion: 'stopped' });
-    return { ok: true };
-  }
-}
-
 describe('against files a running controller wrote', () => {
   it('shows the window it opened and the decision, while the controller still runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'velux-climate-cli-live-'));
@@ -334,7 +320,7 @@ describe('against files a running controller wrote', () => {
       const clock = new ManualClock();
       clock.advance(T(14, 3));
       vi.setSystemTime(clock.now());
-      const gw = new ScriptedGateway();
+      const gw = new ScriptedGateway({ moves: true });
       const home = new Home({ log: silentLogger, now: () => clock.now() });
       home.addGateway(gw);
       gw.emit('online', true);

@@ -3,34 +3,17 @@
  * tagged `climate`, manual use pauses automation, memory survives a restart, blocks are
  * reported once and drive the room's "ventilation blocked" status.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ClimateController, type ClimateHistoryEntry, type ClimateStore } from '../../src/climate/controller.js';
 import { DEFAULT_ROOM_SETTINGS, EMPTY_CLIMATE_MEMORY, type ClimateMemory, type RoomSettings } from '../../src/climate/policy.js';
-import type { CommandResult, CommandSource, DeviceCommand, Gateway, GatewayEvents } from '../../src/gateway/types.js';
 import { Home } from '../../src/home/model.js';
 import { ManualClock } from '../../src/simulator/clock.js';
 import { recordingLogger } from '../helpers/log.js';
+import { ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 const MINUTE = 60_000;
 // 2026-06-01 12:00 UTC: daytime, so quiet hours (none by default) and clocks are unremarkable.
 const START = Date.UTC(2026, 5, 1, 12, 0, 0);
-
-class ScriptedGateway extends EventEmitter<GatewayEvents> implements Gateway {
-  readonly key = 'gw';
-  readonly name = 'Scripted';
-  online = true;
-  sent: Array<{ deviceId: string; command: DeviceCommand; source: CommandSource }> = [];
-  async start() {}
-  async stop() {}
-  refresh() {}
-  async send(deviceId: string, command: DeviceCommand, source: CommandSource): Promise<CommandResult> {
-    this.sent.push({ deviceId, command, source });
-    // Behave like the hardware: the window moves to the target at once.
-    if ('position' in command) this.emit('state', deviceId, { position: command.position, target: command.position, motion: 'stopped' });
-    return { ok: true };
-  }
-}
 
 function memoryStore(initial: ClimateMemory = EMPTY_CLIMATE_MEMORY): ClimateStore & { saves: number } {
   const store = {
@@ -58,7 +41,7 @@ async function settle(clock: ManualClock, ms: number) {
 
 function setUp(store = memoryStore(), clock = new ManualClock(), extra: Partial<RoomSettings> = {}) {
   clock.advance(START - clock.now());
-  const gw = new ScriptedGateway();
+  const gw = new ScriptedGateway({ moves: true });
   const log = recordingLogger();
   // As in the platform: the config's per-room `enabled` is the default of the room's switch.
   const home = new Home({ log, now: () => clock.now(), roomClimateDefault: () => extra.enabled ?? true });

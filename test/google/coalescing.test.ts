@@ -3,27 +3,13 @@
  * report per device per second at most, the last state always sent, nothing sent when
  * nothing Google can see changed, one Request Sync per quiet period.
  */
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CommandResult, DeviceDescriptor, DeviceState, Gateway, GatewayEvents } from '../../src/gateway/types.js';
+import type { DeviceDescriptor, DeviceState } from '../../src/gateway/types.js';
 import type { States } from '../../src/google/devices/types.js';
 import { ReportState, type HomeGraphApi } from '../../src/google/report-state.js';
 import { Home } from '../../src/home/model.js';
 import { silentLogger } from '../../src/logger.js';
-
-class ScriptedGateway extends EventEmitter<GatewayEvents> implements Gateway {
-  readonly key = 'gw';
-  readonly name = 'Scripted';
-  online = true;
-  async start() {
-    this.emit('online', true);
-  }
-  async stop() {}
-  async send(): Promise<CommandResult> {
-    return { ok: true };
-  }
-  refresh() {}
-}
+import { ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 interface Sent {
   at: number;

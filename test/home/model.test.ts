@@ -2,33 +2,14 @@
  * Home model behaviour that does not depend on the transport: a scripted in-memory gateway
  * drives it, so each event is under the test's control.
  */
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { CommandResult, CommandSource, DeviceCommand, Gateway, GatewayEvents } from '../../src/gateway/types.js';
+import type { DeviceCommand } from '../../src/gateway/types.js';
 import { Home, type PersistedHomeState } from '../../src/home/model.js';
 import { recordingLogger } from '../helpers/log.js';
-
-class ScriptedGateway extends EventEmitter<GatewayEvents> implements Gateway {
-  readonly key = 'gw';
-  readonly name = 'Scripted';
-  online = false;
-  sent: Array<{ deviceId: string; command: DeviceCommand; source: CommandSource }> = [];
-  answer: CommandResult = { ok: true };
-  async start() {}
-  async stop() {}
-  refresh() {}
-  async send(deviceId: string, command: DeviceCommand, source: CommandSource) {
-    this.sent.push({ deviceId, command, source });
-    return this.answer;
-  }
-  setOnline(online: boolean) {
-    this.online = online;
-    this.emit('online', online);
-  }
-}
+import { ScriptedGateway } from '../helpers/scripted-gateway.js';
 
 function setUp(persisted?: PersistedHomeState) {
-  const gw = new ScriptedGateway();
+  const gw = new ScriptedGateway({ online: false });
   const saved: PersistedHomeState[] = [];
   const home = new Home({ log: recordingLogger(), persisted, persist: (s) => saved.push(s), now: () => 1000 });
   home.addGateway(gw);
