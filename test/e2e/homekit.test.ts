@@ -18,30 +18,12 @@ import {
   type HapAccessory,
   type RunningHomebridge,
 } from '../helpers/homebridge.js';
+import { DEFAULT_HOME_ACCESSORIES } from '../helpers/default-home.js';
 
 const { Service: S, Characteristic: C } = hap;
 const NO_RESPONSE = -70402;
 
-const EXPECTED_ACCESSORIES = [
-  'Bathroom climate',
-  'Bathroom sensor',
-  'Bathroom window',
-  'Bedroom climate',
-  'Bedroom roller shutter',
-  'Bedroom sensor',
-  'Bedroom window',
-  'Departure switch',
-  'Kitchen awning',
-  'Kitchen climate',
-  'Kitchen sensor',
-  'Kitchen window',
-  'Living room blind',
-  'Living room climate',
-  'Living room sensor',
-  'Living room window left',
-  'Living room window right',
-  'Rain',
-];
+const EXPECTED_ACCESSORIES = DEFAULT_HOME_ACCESSORIES;
 
 /** Resolves like `promise`, or rejects after `ms` (a hung HAP request must not hang the suite). */
 function withTimeout<T>(promise: Promise<T> | undefined, ms: number, what = 'operation'): Promise<T | undefined> {

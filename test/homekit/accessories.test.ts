@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLayout, type HomeLayout } from '../../src/simulator/index.js';
 import { characteristicOf, read, startFixture, waitFor, write, type Fixture } from './fixture.js';
+import { DEFAULT_HOME_ACCESSORIES } from '../helpers/default-home.js';
 
 const NO_RESPONSE = { status: -70402 };
 
@@ -21,26 +22,7 @@ describe('the default home', () => {
 
   it('publishes one accessory per device plus room climate and rain, in one batch', async () => {
     await waitFor(() => f.bridge.accessories.size === 18, '18 accessories');
-    expect(f.bridge.names()).toEqual([
-      'Bathroom climate',
-      'Bathroom sensor',
-      'Bathroom window',
-      'Bedroom climate',
-      'Bedroom roller shutter',
-      'Bedroom sensor',
-      'Bedroom window',
-      'Departure switch',
-      'Kitchen awning',
-      'Kitchen climate',
-      'Kitchen sensor',
-      'Kitchen window',
-      'Living room blind',
-      'Living room climate',
-      'Living room sensor',
-      'Living room window left',
-      'Living room window right',
-      'Rain',
-    ]);
+    expect(f.bridge.names()).toEqual(DEFAULT_HOME_ACCESSORIES);
     expect(f.bridge.registerCalls).toBeLessThanOrEqual(2);
     expect(f.hk.accessoryCount).toBe(18);
     expect(f.log.text('warn')).toEqual([]);

@@ -1,0 +1,21 @@
+/** The accessories the simulator's default home publishes in HomeKit, sorted by name. */
+export const DEFAULT_HOME_ACCESSORIES: readonly string[] = [
+  'Bathroom climate',
+  'Bathroom sensor',
+  'Bathroom window',
+  'Bedroom climate',
+  'Bedroom roller shutter',
+  'Bedroom sensor',
+  'Bedroom window',
+  'Departure switch',
+  'Kitchen awning',
+  'Kitchen climate',
+  'Kitchen sensor',
+  'Kitchen window',
+  'Living room blind',
+  'Living room climate',
+  'Living room sensor',
+  'Living room window left',
+  'Living room window right',
+  'Rain',
+];
