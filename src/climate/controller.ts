@@ -55,6 +55,8 @@ export interface ClimateControllerOptions {
   intervalMs?: number;
   /** Changes arriving within this window are evaluated together (default 200 ms). */
   coalesceMs?: number;
+  /** How long memory changes wait before they are written together (default one second). */
+  saveDelayMs?: number;
   /** How often the history is written at most (default one minute); it is also written on stop. */
   historyFlushMs?: number;
   timeZoneOffsetMinutes?: (now: number) => number;
@@ -119,12 +121,7 @@ export class ClimateController {
     on('commandIssued', ((device: HomeDevice, _command: unknown, source: string) => {
       if (source === 'climate' || !isCoverType(device.descriptor.type)) return;
       this.memory = recordManualCommand(this.memory, device.key, this.clock.now());
-      // Saved on the next timer turn, after the command itself has gone out: a synchronous
-      // write (with fsync) here delayed every HomeKit/Google command by ~0.5 ms or more.
-      this.pendingSave ??= this.clock.after(0, () => {
-        this.pendingSave = undefined;
-        this.persistMemory();
-      });
+      this.scheduleSave();
     }) as never);
     this.cancels.push(this.clock.every(this.options.intervalMs ?? 60_000, () => this.evaluateNow()));
     this.cancels.push(this.clock.every(this.options.historyFlushMs ?? 60_000, () => this.flushHistory()));
@@ -177,7 +174,7 @@ export class ClimateController {
       });
       this.lastOutput = output;
       this.memory = output.memory;
-      this.persistMemory();
+      this.scheduleSave();
       this.act(output, now);
       return output;
     } catch (err) {
@@ -260,6 +257,18 @@ export class ClimateController {
     this.history = pruneHistory(this.history, this.options.historyDays, this.clock.now());
     this.options.store.saveHistory(this.history);
     this.historyDirty = false;
+  }
+
+  /**
+   * Saves the memory soon, not now: the write (with fsync, ~1 ms here, more on an SD card) must
+   * not sit in the command path, and a burst of changes is one write. A restart loses at most
+   * the last `saveDelayMs`, far below any airing or pause time; stop() saves at once.
+   */
+  private scheduleSave(): void {
+    this.pendingSave ??= this.clock.after(this.options.saveDelayMs ?? 1000, () => {
+      this.pendingSave = undefined;
+      this.persistMemory();
+    });
   }
 
   private persistMemory(): void {

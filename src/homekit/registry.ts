@@ -419,8 +419,17 @@ export class HomeKitAccessories {
 
   // ---- lookups ------------------------------------------------------------------------------
 
+  /** UUIDs are a pure function of their seed; computing one (SHA-1) for every state message is waste. */
+  private readonly uuids = new Map<string, string>();
+
   private uuid(seed: string): string {
-    return this.api.hap.uuid.generate(seed);
+    let uuid = this.uuids.get(seed);
+    if (uuid === undefined) {
+      if (this.uuids.size >= 10_000) this.uuids.clear(); // bounded, whatever the churn of devices
+      uuid = this.api.hap.uuid.generate(seed);
+      this.uuids.set(seed, uuid);
+    }
+    return uuid;
   }
 
   private deviceUuid(device: HomeDevice): string {
