@@ -1,7 +1,7 @@
 /**
  * Validation of every fulfillment answer (and Report State payload) against Google's own
- * smart-home JSON schemas (github.com/google-home/smart-home-schema, a local copy in
- * GOOGLE_SMART_HOME_SCHEMA_DIR, default shared/google-smart-home-schema beside the repository):
+ * smart-home JSON schemas (github.com/google-home/smart-home-schema; the subset the tests read is
+ * vendored in test/fixtures/google-smart-home-schema with its licence and NOTICE):
  * intent request/response schemas, platform type/trait/error lists, each trait's
  * attribute and state schemas, and each device type's required traits.
  *
@@ -29,9 +29,8 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { expect } from 'vitest';
 
-// shared/ sits beside the repository (locally and in CI).
-export const SCHEMA_DIR =
-  process.env['GOOGLE_SMART_HOME_SCHEMA_DIR'] ?? fileURLToPath(new URL('../../../../shared/google-smart-home-schema', import.meta.url));
+// Inside the repository, so a fresh clone needs nothing beside it.
+export const SCHEMA_DIR = fileURLToPath(new URL('../../fixtures/google-smart-home-schema', import.meta.url));
 
 export const EXTRA_ERROR_CODES = ['deviceOffline', 'challengeNeeded'] as const;
 const CHALLENGE_TYPES = ['pinNeeded', 'challengeFailedPinNeeded', 'ackNeeded'];
@@ -58,7 +57,7 @@ class Schemas {
 
   constructor() {
     if (!existsSync(join(SCHEMA_DIR, 'intents'))) {
-      throw new Error(`Google smart-home schemas not found in ${SCHEMA_DIR}; set GOOGLE_SMART_HOME_SCHEMA_DIR`);
+      throw new Error(`Google smart-home schemas not found in ${SCHEMA_DIR}`);
     }
     this.ajv = new Ajv({ allErrors: true, strict: false });
     // Deviation 1.
