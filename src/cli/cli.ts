@@ -9,7 +9,8 @@ import type { ScryptParams } from '../google/accounts.js';
 import { AccountError } from '../google/accounts.js';
 import { climateGroup } from './climate.js';
 import { CliError, type CliIo } from './io.js';
-import { privacyGroup } from './privacy.js';
+import { PLUGIN_FILES, privacyGroup } from './privacy.js';
+import { checkPluginFolder, dropRootForStorage } from './storage-guard.js';
 import { usersGroup } from './users.js';
 
 export interface CliContext {
@@ -53,7 +54,17 @@ export function usage(): string {
 }
 
 /** Runs the CLI and returns the exit code (0 ok, 1 refused or failed, 2 wrong usage). */
-export async function main(argv: string[], io: CliIo, options: { scrypt?: ScryptParams; serverWaitMs?: number } = {}): Promise<number> {
+export interface MainOptions {
+  scrypt?: ScryptParams;
+  serverWaitMs?: number;
+  /**
+   * Run as root on someone else's storage directory: switch to its owner (the installed
+   * program does) instead of refusing (the default, for callers that must keep their identity).
+   */
+  switchUser?: boolean;
+}
+
+export async function main(argv: string[], io: CliIo, options: MainOptions = {}): Promise<number> {
   let storage: string | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -64,6 +75,7 @@ export async function main(argv: string[], io: CliIo, options: { scrypt?: Scrypt
       storage = value;
     } else if (arg.startsWith('--storage=')) {
       storage = arg.slice('--storage='.length);
+      if (!storage) return fail(io, 'missing directory after --storage=', 2);
     } else if (arg === '--help' || arg === '-h' || arg === 'help') {
       io.stdout.write(usage());
       return 0;
@@ -80,6 +92,9 @@ export async function main(argv: string[], io: CliIo, options: { scrypt?: Scrypt
   if (!group) return fail(io, `unknown command "${name}" (try --help)`, 2);
   const context: CliContext = { storagePath: resolve(storage ?? DEFAULT_STORAGE), io, scrypt: options.scrypt, serverWaitMs: options.serverWaitMs };
   try {
+    // Before any file is opened: never act as root on a folder someone else controls.
+    dropRootForStorage(context.storagePath, options.switchUser === true);
+    checkPluginFolder(context.storagePath, Object.values(PLUGIN_FILES));
     return await group.run(args, context);
   } catch (err) {
     if (err instanceof CliError) return fail(io, err.message, err.exitCode);

@@ -3,6 +3,6 @@
 import { main } from './cli.js';
 import { processIo } from './io.js';
 
-process.exitCode = await main(process.argv.slice(2), processIo());
+process.exitCode = await main(process.argv.slice(2), processIo(), { switchUser: true });
 // A pipe that stays open would keep the process alive after the last password was read.
 if (!process.stdin.isTTY) process.stdin.destroy();

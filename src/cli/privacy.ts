@@ -31,7 +31,6 @@ import { silentLogger } from '../logger.js';
 import { STORAGE_FILES } from '../storage/paths.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
-import { matchStorageOwner } from './users.js';
 
 const PLUGIN_NAME = 'homebridge-velux-climate';
 const PLATFORM_NAME = 'VeluxClimate';
@@ -212,7 +211,6 @@ async function erase(args: string[], context: CliContext): Promise<number> {
   const before = readTokensFile(googleTokensFile(context.storagePath));
   // The admin goes last (AccountStore refuses otherwise): that message says what to do.
   accounts.remove(account.name);
-  matchStorageOwner(context);
   const out = context.io.stdout;
   out.write(`Removed the account of ${account.name} (name, role, dates, password hash).\n`);
   const outcome = await revokeErased(context, account.id, before);
@@ -259,7 +257,6 @@ async function revokeErased(context: CliContext, personId: string, before: Token
   if (current === 'missing') return { ok: true, message: `Their ${links} are gone.` };
   if (current === 'unreadable') return unreadable;
   new GoogleTokenStore(path, Date.now).revokeUser(personId);
-  matchStorageOwner(context, [path]);
   return { ok: true, message: `Removed their ${links} and tokens from google-tokens.json.` };
 }
 
@@ -331,7 +328,6 @@ async function reset(args: string[], context: CliContext): Promise<number> {
   }
   const stale = leftovers(context.storagePath, Object.values(PLUGIN_FILES));
   for (const path of stale) rmSync(path, { force: true });
-  matchStorageOwner(context, [homeStatePath]);
 
   const out = io.stdout;
   out.write('\nDone:\n');

@@ -3,10 +3,9 @@
  * link Google Home (one admin, at most 20 guests). A running Homebridge sees every change
  * at once (it re-reads the file when it changed); removing someone ends their Google link.
  */
-import { chownSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AccountStore, MAX_GUESTS, passwordProblem, type Account } from '../google/accounts.js';
-import { accountsFile, googleTokensFile, pluginDataDir } from '../google/paths.js';
+import { accountsFile, googleTokensFile } from '../google/paths.js';
 import { readLinkCounts } from '../google/token-store.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
@@ -34,28 +33,6 @@ export const usersGroup: CommandGroup = {
 
 function store(context: CliContext): AccountStore {
   return new AccountStore(accountsFile(context.storagePath), { scrypt: context.scrypt });
-}
-
-/**
- * Run with sudo, the CLI would leave root-owned files Homebridge (its own user) cannot read:
- * give what it wrote to the owner of the storage directory (the accounts file, and any
- * `others` it wrote too).
- */
-export function matchStorageOwner(context: CliContext, others: string[] = []): void {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return;
-  try {
-    const { uid, gid } = statSync(context.storagePath);
-    if (uid === 0) return;
-    for (const path of [pluginDataDir(context.storagePath), accountsFile(context.storagePath), ...others]) {
-      try {
-        chownSync(path, uid, gid);
-      } catch {
-        // A file that is not there (nothing written) needs nothing.
-      }
-    }
-  } catch {
-    // Best effort: the files are still there for root to fix.
-  }
 }
 
 function oneName(args: string[], command: string, flags: Record<string, { type: 'boolean' }> = {}) {
@@ -90,7 +67,6 @@ async function add(args: string[], context: CliContext): Promise<number> {
   }
   const password = await newPassword(context, name);
   const account = await accounts.add(name, password, role);
-  matchStorageOwner(context);
   const usedGuests = accounts.list().filter((a) => a.role === 'guest').length;
   context.io.stdout.write(
     account.role === 'admin'
@@ -126,7 +102,6 @@ async function list(args: string[], context: CliContext): Promise<number> {
 async function remove(args: string[], context: CliContext): Promise<number> {
   const { name } = oneName(args, 'remove');
   const account = store(context).remove(name);
-  matchStorageOwner(context);
   context.io.stdout.write(`Removed ${account.name}. Their Google Home link, if any, stops working at once.\n`);
   return 0;
 }
@@ -137,7 +112,6 @@ async function passwd(args: string[], context: CliContext): Promise<number> {
   if (!accounts.byName(name)) throw new CliError(`there is no account named "${name}"`);
   const password = await newPassword(context, name);
   const account = await accounts.setPassword(name, password);
-  matchStorageOwner(context);
   context.io.stdout.write(`Changed the password of ${account.name}. Existing Google Home links keep working.\n`);
   return 0;
 }

@@ -5,13 +5,16 @@
  * at start-up is moved aside (kept for the user to inspect) and the defaults are used.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 import type { Logger } from '../logger.js';
 
 export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
+  // A new plugin folder is for its owner only; the temporary is created exclusively, so an
+  // existing file or link by that name is never opened (and never written through).
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, data);
     fsyncSync(fd);

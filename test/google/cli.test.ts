@@ -4,7 +4,7 @@
  * guests and a running server seeing changes without a restart.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -110,15 +110,25 @@ describe('users, through main()', () => {
     expect(await store.verify('ben', 'ben-password')).toBeUndefined();
   });
 
-  it.runIf(process.getuid?.() === 0)('run as root, leaves the files to the owner of the storage directory', async () => {
+  it.runIf(process.getuid?.() === 0)('called in-process as root on storage owned by someone else, refuses instead of changing identity', async () => {
+    // The installed program switches to the owner instead (test/security/cli-root.test.ts).
     const owned = mkdtempSync(join(tmpdir(), 'velux-cli-owner-'));
     try {
       chownSync(owned, 4321, 4321);
-      expect((await run(owned, ['users', 'add', 'root-made'], ['root-password'])).code).toBe(0);
-      for (const path of [pluginDataDir(owned), accountsFile(owned)]) expect(statSync(path)).toMatchObject({ uid: 4321, gid: 4321 });
+      const refused = await run(owned, ['users', 'add', 'root-made'], ['root-password']);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/belongs to uid 4321: run the velux-climate program/);
+      expect(existsSync(pluginDataDir(owned))).toBe(false);
+      expect(process.getuid?.()).toBe(0);
     } finally {
       rmSync(owned, { recursive: true, force: true });
     }
+  });
+
+  it('refuses an empty --storage= instead of using the current folder', async () => {
+    const io = scriptedIo([]);
+    expect(await main(['--storage=', 'users', 'list'], io)).toBe(2);
+    expect(io.err).toContain('missing directory after --storage=');
   });
 
   it('prints help with every command group', async () => {
