@@ -5,7 +5,7 @@
 //   ← {kind:'start', url, baseTopics, storagePath, devices}   (devices: how many to wait for)
 //   → {kind:'ready', url, keys}   (the fulfillment base URL and every device key)
 import { performance } from 'node:perf_hooks';
-import { MqttGateway } from '../dist/gateway/mqtt-gateway.js';
+import { MqttGateway } from '../dist/gateway/mqtt/gateway.js';
 import { GoogleHome } from '../dist/google/index.js';
 import { Home } from '../dist/home/model.js';
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_PROJECT } from './google-lib.mjs';

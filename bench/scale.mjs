@@ -84,7 +84,7 @@ function expectedAccessories(devices) {
   const byRoom = new Map();
   for (const d of devices) if (d.room) byRoom.set(d.room, [...(byRoom.get(d.room) ?? []), d]);
   const climateRooms = [...byRoom.values()].filter((list) => list.some((d) => d.type === 'sensor') && list.some((d) => ['window', 'blind', 'shutter', 'awning'].includes(d.type))).length;
-  const rain = devices.some((d) => d.type === 'window' && d.features.rain_sensor) ? 1 : 0;
+  const rain = devices.some((d) => d.type === 'window' && d.features.rainSensor) ? 1 : 0;
   const virtualDeparture = devices.some((d) => d.type === 'departure_switch') ? 0 : 1;
   return devices.length + climateRooms + rain + virtualDeparture;
 }

@@ -5,7 +5,7 @@
 import type { API, DynamicPlatformPlugin, Logging, PlatformAccessory, PlatformConfig as HomebridgeConfig } from 'homebridge';
 import { validateConfig } from './config/validate.js';
 import { PLATFORM_NAME, PLUGIN_NAME, type PlatformConfig } from './config/types.js';
-import { MqttGateway } from './gateway/mqtt-gateway.js';
+import { createGateway } from './gateway/transports.js';
 import { Home } from './home/model.js';
 import { openHomeStateFile } from './home/persistence.js';
 import type { Logger } from './logger.js';
@@ -63,7 +63,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       persist: (state) => homeState.update(() => state),
       roomClimateDefault: (room) => settingsFor(room).enabled,
     });
-    for (const gateway of config.gateways) home.addGateway(new MqttGateway(gateway, log));
+    for (const gateway of config.gateways) home.addGateway(createGateway(gateway, { log, storagePath }));
     this.home = home;
     this.homekit = new HomeKitAccessories({
       api: this.api,

@@ -196,7 +196,7 @@ export class ClimateController {
       type: d.descriptor.type as ClimateDevice['type'],
       ...(d.reachable ? pick(d.state) : {}),
       reachable: d.reachable,
-      rainSensor: d.descriptor.features.rain_sensor === true,
+      rainSensor: d.descriptor.features.rainSensor === true,
     });
     return {
       name: room.name,

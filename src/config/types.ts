@@ -2,12 +2,13 @@
  * The platform block in Homebridge's config.json, after validation against
  * config.schema.json (the one source of truth: see config/validate.ts).
  */
-import type { MqttGatewayConfig } from '../gateway/mqtt-gateway.js';
+import type { GatewayConfig } from '../gateway/transports.js';
 
 export const PLUGIN_NAME = 'homebridge-velux-climate';
 export const PLATFORM_NAME = 'VeluxClimate';
 
-export type GatewayConfig = MqttGatewayConfig;
+/** One `gateways[]` entry: a union keyed by `type` (default "mqtt"), one member per transport. */
+export type { GatewayConfig };
 
 export interface GoogleConfig {
   enabled: boolean;

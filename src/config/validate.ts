@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { PlatformConfig } from './types.js';
+import { gatewayConfigProblems, gatewayFieldHint } from '../gateway/transports.js';
 import { DEFAULT_ROOM_SETTINGS, checkRoomSettings, resolveRoomSettings, type RoomSettingsOverrides } from '../climate/settings.js';
 
 const schemaPath = fileURLToPath(new URL('../../config.schema.json', import.meta.url));
@@ -71,6 +72,8 @@ function describe(e: ErrorObject): string {
       return `${fieldName(e.instancePath)}: must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}`;
     case 'pattern':
       return `${fieldName(e.instancePath)}: has the wrong format (${hintFor(e.instancePath)})`;
+    case 'enum':
+      return `${fieldName(e.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'minItems':
       return `${fieldName(e.instancePath)}: needs at least ${String(params.limit)} entr${params.limit === 1 ? 'y' : 'ies'}`;
     default:
@@ -79,8 +82,9 @@ function describe(e: ErrorObject): string {
 }
 
 function hintFor(path: string): string {
-  if (path.endsWith('/url')) return 'expected e.g. mqtt://192.168.1.10:1883';
-  if (path.endsWith('/baseTopic')) return 'letters, digits, _ - and /, no wildcards';
+  const gatewayField = /^\/gateways\/\d+\/([^/]+)$/.exec(path)?.[1];
+  const gatewayHint = gatewayField ? gatewayFieldHint(gatewayField) : undefined;
+  if (gatewayHint) return gatewayHint;
   if (path.endsWith('/pin')) return '4 to 12 digits';
   if (path.endsWith('/publicUrl')) return 'expected an https:// URL';
   if (path.endsWith('/projectId')) return "the Google project's id, lower-case letters, digits and dashes";
@@ -90,13 +94,7 @@ function hintFor(path: string): string {
 
 function semanticProblems(config: PlatformConfig): string[] {
   const problems: string[] = [];
-  const topics = new Map<string, number>();
-  config.gateways.forEach((g, i) => {
-    if (g.baseTopic.startsWith('/') || g.baseTopic.endsWith('/')) problems.push(`gateways[${i}].baseTopic: must not start or end with "/"`);
-    const first = topics.get(g.baseTopic);
-    if (first !== undefined) problems.push(`gateways[${i}].baseTopic: "${g.baseTopic}" is already used by gateways[${first}]; one base topic is one gateway`);
-    else topics.set(g.baseTopic, i);
-  });
+  problems.push(...gatewayConfigProblems(config.gateways));
   const google = config.google;
   if (google?.enabled) {
     for (const key of ['projectId', 'clientId', 'clientSecret'] as const) {

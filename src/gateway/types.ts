@@ -1,7 +1,8 @@
 /**
  * The gateway contract as the rest of the plugin sees it: devices, their state and
- * reachability, and commands with a definite answer. The MQTT transport is one
- * implementation (docs/gateway-protocol.md); others can be added behind the same interface.
+ * reachability, and commands with a definite answer. Nothing here depends on how a gateway
+ * is reached: each transport (one folder under src/gateway/, listed in transports.ts)
+ * implements `Gateway` and translates its own wire format to these types.
  */
 import type { EventEmitter } from 'node:events';
 
@@ -18,7 +19,8 @@ export function isCoverType(type: DeviceType): type is CoverType {
 }
 
 export interface DeviceFeatures {
-  rain_sensor?: boolean;
+  /** A window with its own rain sensor (it reports `rain` and closes itself in rain). */
+  rainSensor?: boolean;
   battery?: boolean;
   measures?: Measure[];
 }
@@ -70,8 +72,20 @@ export type CoverCommand = { position: number; force?: boolean } | { stop: true 
 export type DepartureCommand = { away: boolean };
 export type DeviceCommand = CoverCommand | DepartureCommand;
 
-/** Who asked for a command. Anything that is not `climate` counts as manual use. */
-export type CommandSource = 'homekit' | 'google' | 'climate' | 'cli' | 'demo' | 'test';
+/**
+ * Who can ask for a command. Anything that is not `climate` counts as manual use.
+ * A layer that issues commands adds its name here (or, outside src/, by declaration merging:
+ * `declare module '…/gateway/types.js' { interface CommandSources { mine: true } }`).
+ */
+export interface CommandSources {
+  homekit: true;
+  google: true;
+  matter: true;
+  ui: true;
+  climate: true;
+  cli: true;
+}
+export type CommandSource = keyof CommandSources;
 
 /** Errors the gateway can answer with, plus the ones the bridge decides itself. */
 export type CommandErrorCode =
@@ -82,26 +96,39 @@ export type CommandErrorCode =
   | 'busy'
   | 'internal'
   | 'timeout' // no answer within commandTimeoutMs
-  | 'gateway_offline'; // bridge/state offline or MQTT down: not sent, or its answer was lost with the connection
+  | 'gateway_offline'; // gateway offline or its link down: not sent, or its answer was lost with the connection
 
 export type CommandResult =
   | { ok: true; superseded?: boolean }
   | { ok: false; error: CommandErrorCode; message: string; superseded?: boolean };
 
 export interface GatewayEvents {
-  /** Transport-level link (MQTT connected) combined with bridge/state: true when commands can be sent. */
+  /** The transport's link to the gateway and the gateway's own state combined: true when commands can be sent. */
   online: [online: boolean];
   info: [info: GatewayInfo];
   devices: [devices: DeviceDescriptor[]];
   state: [deviceId: string, state: DeviceState];
   availability: [deviceId: string, online: boolean];
   weather: [weather: Weather];
-  /** A payload that failed validation (already logged once per topic by the transport). */
-  invalid: [topic: string, reason: string];
+  /**
+   * Data from the gateway that failed validation and changed nothing (already logged by the
+   * transport). `where` names its origin in the transport's own terms (for MQTT: the topic).
+   */
+  invalid: [where: string, reason: string];
 }
 
 export interface Gateway extends EventEmitter<GatewayEvents> {
-  /** Stable key of this gateway inside the plugin (the MQTT base topic). */
+  /**
+   * This gateway's key inside the plugin, chosen by its transport from the gateway's config:
+   * - stable: the same on every start for the same configured gateway (it is part of every
+   *   device key, `<gateway key>/<device id>`, and so of stored climate memory and Google ids);
+   * - unique across all configured gateways of all transports (Home.addGateway refuses a
+   *   second gateway with the same key; config validation reports it first);
+   * - not a display name (renaming a gateway must not change it).
+   * MQTT uses the base topic (v0.1 identities depend on it). Every other transport starts its
+   * keys with `<type>:` (a base topic cannot contain ":"), so keys of different transports
+   * never collide.
+   */
   readonly key: string;
   /** Display name from the config. */
   readonly name: string;

@@ -17,7 +17,7 @@ export function executeFailure(result: CommandResult): ExecuteFailure | undefine
     return result.superseded ? { status: 'ERROR', errorCode: 'deviceBusy' } : undefined;
   }
   switch (result.error) {
-    case 'gateway_offline': // gateway or broker down: nothing was sent
+    case 'gateway_offline': // gateway or its link down: nothing was sent
     case 'unreachable': // the device is out of radio reach
       return { status: 'OFFLINE', errorCode: 'deviceOffline' };
     case 'unknown_device':

@@ -26,7 +26,7 @@ export interface HomeDevice {
   readonly key: string;
   readonly gatewayKey: string;
   readonly id: string;
-  /** The gateway's own id from bridge/info (falls back to the gateway key). */
+  /** The gateway's own id (its `info` event; falls back to the gateway key). */
   gatewayId: string;
   gatewayInfo?: GatewayInfo;
   descriptor: DeviceDescriptor;
@@ -58,7 +58,7 @@ export interface Room {
 export interface HomeEvents {
   deviceAdded: [device: HomeDevice];
   deviceRemoved: [device: HomeDevice];
-  /** Name, room or features changed in bridge/devices. */
+  /** Name, room or features changed in the gateway's device list. */
   deviceChanged: [device: HomeDevice];
   /** After a gateway's device list has been applied (adds/removes/changes done). */
   devicesChanged: [gatewayKey: string];
@@ -80,7 +80,7 @@ export interface PersistedHomeState {
   roomClimateEnabled: Record<string, boolean>;
   /**
    * The gateway id first used for each gateway key: accessory identities derive from it, so it
-   * must not change when `bridge/info` arrives late on one start and in time on the next.
+   * must not change when the gateway's `info` arrives late on one start and in time on the next.
    */
   gatewayIds?: Record<string, string>;
 }
@@ -129,7 +129,7 @@ export class Home extends EventEmitter<HomeEvents> {
   // ---- gateways -------------------------------------------------------------------------
 
   addGateway(gateway: Gateway): void {
-    if (this.gateways.has(gateway.key)) throw new Error(`two gateways use the base topic "${gateway.key}"`);
+    if (this.gateways.has(gateway.key)) throw new Error(`two gateways have the key "${gateway.key}"`);
     const entry: GatewayEntry = { gateway, detach: [] };
     this.gateways.set(gateway.key, entry);
     const on = <K extends keyof GatewayEvents>(event: K, fn: (...args: GatewayEvents[K]) => void) => {

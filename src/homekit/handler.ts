@@ -113,7 +113,7 @@ export abstract class DeviceHandler implements AccessoryHandler {
    */
   protected async send(command: DeviceCommand, what: string): Promise<void> {
     if (!this.device?.reachable) {
-      this.deps.log.warn(`${this.name}: cannot ${what}: the device is not reachable (gateway offline, MQTT down or no state yet)`);
+      this.deps.log.warn(`${this.name}: cannot ${what}: the device is not reachable (gateway offline, its link down or no state yet)`);
       throw this.bindings.noResponse();
     }
     const result = await this.deps.home.command(this.deviceKey, command, 'homekit');

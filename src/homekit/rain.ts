@@ -14,7 +14,7 @@ export const RAIN_NAME = 'Rain';
 
 /** Windows that report rain from their own sensor. */
 export function rainSensingWindows(home: Home): HomeDevice[] {
-  return home.devices().filter((d) => d.descriptor.type === 'window' && d.descriptor.features.rain_sensor === true);
+  return home.devices().filter((d) => d.descriptor.type === 'window' && d.descriptor.features.rainSensor === true);
 }
 
 /** Whether the home has any source of rain information (so the accessory is worth publishing). */

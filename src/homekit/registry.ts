@@ -26,7 +26,7 @@ import { createWindowHandler } from './window.js';
 export const MAX_BRIDGED_ACCESSORIES = 149;
 /**
  * How long a rain accessory without any rain source is kept after every device list arrived:
- * the optional retained `bridge/weather` may arrive just after `bridge/devices`.
+ * a gateway's weather report may arrive just after its device list.
  */
 export const RAIN_SWEEP_DELAY_MS = 5000;
 /** The bridge-limit line is logged once things settle, so a start-up burst gives one line, not several. */

@@ -21,16 +21,16 @@ const NO_LUX = ['temperature', 'humidity', 'co2'] as const;
 /** A four-room house with a hallway departure switch, modelled on a VELUX ACTIVE install. */
 export function defaultLayout(): HomeLayout {
   const devices: DeviceDescriptor[] = [
-    window('living-window-1', 'Living room window left', 'Living room', 'GGL INTEGRA', '5A1B-0001', { rain_sensor: true }),
+    window('living-window-1', 'Living room window left', 'Living room', 'GGL INTEGRA', '5A1B-0001', { rainSensor: true }),
     window('living-window-2', 'Living room window right', 'Living room', 'GGU SOLAR', '5A1B-0002', { battery: true }),
     cover('living-blind', 'blind', 'Living room blind', 'Living room', 'DML', '5A1B-0003'),
     sensor('living-sensor', 'Living room sensor', 'Living room', '5A1B-0004', [...ALL_MEASURES]),
-    window('bedroom-window', 'Bedroom window', 'Bedroom', 'GGL INTEGRA', '5A1B-0005', { rain_sensor: true }),
+    window('bedroom-window', 'Bedroom window', 'Bedroom', 'GGL INTEGRA', '5A1B-0005', { rainSensor: true }),
     cover('bedroom-shutter', 'shutter', 'Bedroom roller shutter', 'Bedroom', 'SML', '5A1B-0006'),
     sensor('bedroom-sensor', 'Bedroom sensor', 'Bedroom', '5A1B-0007', [...NO_LUX]),
     window('bathroom-window', 'Bathroom window', 'Bathroom', 'GGU INTEGRA', '5A1B-0008', {}),
     sensor('bathroom-sensor', 'Bathroom sensor', 'Bathroom', '5A1B-0009', [...NO_LUX]),
-    window('kitchen-window', 'Kitchen window', 'Kitchen', 'GGL INTEGRA', '5A1B-000A', { rain_sensor: true }),
+    window('kitchen-window', 'Kitchen window', 'Kitchen', 'GGL INTEGRA', '5A1B-000A', { rainSensor: true }),
     cover('kitchen-awning', 'awning', 'Kitchen awning', 'Kitchen', 'MSG', '5A1B-000B'),
     sensor('kitchen-sensor', 'Kitchen sensor', 'Kitchen', '5A1B-000C', [...ALL_MEASURES]),
     {
@@ -96,7 +96,7 @@ export function generateLayout(deviceCount: number): HomeLayout {
         devices.push(sensor(`${prefix}-sensor`, `${room} sensor`, room, serial, [...ALL_MEASURES]));
         break;
       case 1:
-        devices.push(window(`${prefix}-window-1`, `${room} window 1`, room, 'GGL INTEGRA', serial, { rain_sensor: true }));
+        devices.push(window(`${prefix}-window-1`, `${room} window 1`, room, 'GGL INTEGRA', serial, { rainSensor: true }));
         break;
       case 2:
         devices.push(window(`${prefix}-window-2`, `${room} window 2`, room, 'GGU INTEGRA', serial, {}));
@@ -143,7 +143,7 @@ function window(
   room: string,
   model: string,
   serial: string,
-  extra: { rain_sensor?: boolean; battery?: boolean },
+  extra: { rainSensor?: boolean; battery?: boolean },
 ): DeviceDescriptor {
   return {
     id,
@@ -153,7 +153,7 @@ function window(
     model,
     serial,
     firmware: '54.0.0',
-    features: { rain_sensor: extra.rain_sensor ?? false, battery: extra.battery ?? false },
+    features: { rainSensor: extra.rainSensor ?? false, battery: extra.battery ?? false },
   };
 }
 

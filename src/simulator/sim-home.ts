@@ -11,6 +11,7 @@ import { Socket } from 'node:net';
 import { connect, type MqttClient } from 'mqtt';
 import type { DeviceCommand, DeviceDescriptor, DeviceState } from '../gateway/types.js';
 import { isCoverType } from '../gateway/types.js';
+import { encodeDevices } from '../gateway/mqtt/codec.js';
 import { ScaledClock, type CancelTimer, type SimClock } from './clock.js';
 import {
   afterShower,
@@ -609,7 +610,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
   }
 
   private publishDevices(): void {
-    if (this.canReport() && this.client) this.publishOn(this.client, 'bridge/devices', this.devices());
+    if (this.canReport() && this.client) this.publishOn(this.client, 'bridge/devices', encodeDevices(this.devices()));
   }
 
   private publishWeather(): void {
@@ -688,7 +689,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
       failures: [],
     };
     // A rain sensor reads the weather; in rain its window has already closed itself.
-    if (type === 'window' && descriptor.features.rain_sensor === true && this.weatherNow.rain) {
+    if (type === 'window' && descriptor.features.rainSensor === true && this.weatherNow.rain) {
       device.rain = true;
       device.position = device.target = 0;
     }
@@ -768,7 +769,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
 
   private rainChanged(raining: boolean): void {
     for (const device of this.deviceMap.values()) {
-      if (device.descriptor.type !== 'window' || device.descriptor.features.rain_sensor !== true) continue;
+      if (device.descriptor.type !== 'window' || device.descriptor.features.rainSensor !== true) continue;
       device.rain = raining;
       // The window's own rain sensor closes it: hardware behaviour, no command involved.
       if (raining) {
@@ -792,7 +793,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
       motion: this.moving.has(device) && device.position !== device.target ? motionToward(device.position, device.target) : 'stopped',
       obstructed: device.obstructed,
     };
-    if (type === 'window' && features.rain_sensor === true) state.rain = device.rain;
+    if (type === 'window' && features.rainSensor === true) state.rain = device.rain;
     return withBattery(state, device.battery);
   }
 

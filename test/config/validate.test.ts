@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
+import { GATEWAY_TYPES } from '../../src/gateway/transports.js';
 
 const minimal = { platform: 'VeluxClimate', gateways: [{ name: 'Home', url: 'mqtt://127.0.0.1:1883', baseTopic: 'velux' }] };
 
@@ -54,6 +55,7 @@ describe('config validation', () => {
     [{ ...minimal, climate: { rooms: [{ room: 'Kitchen' }, { room: 'Kitchen' }] } }, 'climate.rooms[1].room: "Kitchen" is listed twice'],
     [{ ...minimal, climate: { rooms: [{ room: 'Kitchen', co2Max: 99999 }] } }, 'climate.rooms[0].co2Max: must be at most 5000'],
     [{ ...minimal, climate: { defaults: { quietHours: { start: '25:00', end: '07:00' } } } }, 'climate.defaults.quietHours.start: has the wrong format (expected HH:MM)'],
+    [{ ...minimal, gateways: [{ ...minimal.gateways[0], type: 'zigbee' }] }, 'gateways[0].type: must be one of "mqtt"'],
     ['nonsense', 'the platform block must be an object'],
   ])('refuses %j', (config, problem) => {
     const r = validateConfig(config);
@@ -72,10 +74,37 @@ describe('config validation', () => {
     expect(schema.pluginAlias).toBe('VeluxClimate');
     expect(schema.pluginType).toBe('platform');
     expect(Object.keys(schema.schema.properties.gateways.items.properties).sort()).toEqual(
-      ['baseTopic', 'commandTimeoutMs', 'name', 'password', 'tls', 'url', 'username'].sort(),
+      ['baseTopic', 'commandTimeoutMs', 'name', 'password', 'tls', 'type', 'url', 'username'].sort(),
     );
     expect(Object.keys(schema.schema.properties.google.properties).sort()).toEqual(
       ['bind', 'clientId', 'clientSecret', 'enabled', 'homegraphUrl', 'pin', 'port', 'projectId', 'publicUrl', 'serviceAccountKeyFile', 'tls'].sort(),
     );
+  });
+
+  it('reads a gateway without a type as an MQTT gateway, so v0.1 configs keep working', () => {
+    const r = validateConfig(minimal);
+    expect(r.ok && r.config.gateways[0]?.type).toBe('mqtt');
+    const explicit = validateConfig({ ...minimal, gateways: [{ ...minimal.gateways[0], type: 'mqtt' }] });
+    expect(explicit.ok).toBe(true);
+  });
+
+  it('offers exactly the transports of gateway/transports.ts as gateway types', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../config.schema.json', import.meta.url), 'utf8'));
+    // Wherever the form declares `type` (one list or one branch per transport), the union of
+    // its values must be the transport list, with "mqtt" as the default.
+    const offered = new Set<string>();
+    const defaults = new Set<unknown>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (typeof node !== 'object' || node === null) return;
+      const type = (node as { properties?: { type?: { enum?: string[]; const?: string; default?: unknown } } }).properties?.type;
+      if (type?.enum) type.enum.forEach((t) => offered.add(t));
+      if (type?.const) offered.add(type.const);
+      if (type && 'default' in type) defaults.add(type.default);
+      Object.values(node).forEach(visit);
+    };
+    visit(schema.schema.properties.gateways.items);
+    expect([...offered].sort()).toEqual([...GATEWAY_TYPES].sort());
+    expect([...defaults]).toEqual(['mqtt']);
   });
 });

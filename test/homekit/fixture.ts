@@ -8,7 +8,7 @@ import type { EventEmitter } from 'node:events';
 import type { PlatformAccessory } from 'homebridge';
 import { HomebridgeAPI } from '../../node_modules/homebridge/dist/api.js';
 import { PlatformAccessory as PlatformAccessoryClass } from '../../node_modules/homebridge/dist/platformAccessory.js';
-import { MqttGateway } from '../../src/gateway/mqtt-gateway.js';
+import { MqttGateway } from '../../src/gateway/mqtt/gateway.js';
 import { Home, type PersistedHomeState } from '../../src/home/model.js';
 import { HomeKitAccessories } from '../../src/homekit/registry.js';
 import type { Logger } from '../../src/logger.js';

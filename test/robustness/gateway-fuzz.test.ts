@@ -24,10 +24,11 @@ import {
   decodeOnlineState,
   decodeResponse,
   decodeWeather,
+  encodeDevices,
   MAX_PAYLOAD_BYTES,
   type Decoded,
-} from '../../src/gateway/codec.js';
-import { MqttGateway } from '../../src/gateway/mqtt-gateway.js';
+} from '../../src/gateway/mqtt/codec.js';
+import { MqttGateway } from '../../src/gateway/mqtt/gateway.js';
 import type { CommandResult, DeviceDescriptor, DeviceState, GatewayInfo, Weather } from '../../src/gateway/types.js';
 import { Home } from '../../src/home/model.js';
 import { brokerFactories, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
@@ -53,7 +54,7 @@ afterAll(() => processErrors.dispose());
 // ---------------------------------------------------------------- the home under fuzz
 
 const BASELINE: DeviceDescriptor[] = [
-  { id: 'win', type: 'window', name: 'Window', room: 'Attic', features: { rain_sensor: true } },
+  { id: 'win', type: 'window', name: 'Window', room: 'Attic', features: { rainSensor: true } },
   { id: 'blind', type: 'blind', name: 'Blind', room: 'Attic', features: {} },
   { id: 'sensor', type: 'sensor', name: 'Sensor', room: 'Attic', features: { measures: ['temperature', 'humidity', 'co2', 'lux'], battery: true } },
   { id: 'dep', type: 'departure_switch', name: 'Departure switch', features: {} },
@@ -150,7 +151,7 @@ class FuzzRig {
       }
     });
     await this.publish('bridge/info', JSON.stringify(BASELINE_INFO), true);
-    await this.publish('bridge/devices', JSON.stringify(BASELINE), true);
+    await this.publish('bridge/devices', JSON.stringify(encodeDevices(BASELINE)), true);
     await this.publish('bridge/weather', JSON.stringify({ temperature: 12, wind_speed: 2, rain: false }), true);
     for (const d of BASELINE) {
       await this.publish(d.id, JSON.stringify(BASELINE_STATE[d.id]), true);
@@ -540,7 +541,7 @@ const SOUND: Record<PayloadKind, (v: unknown) => boolean> = {
     Array.isArray(v) &&
     v.length <= 5000 &&
     new Set(v.map((d: DeviceDescriptor) => d.id)).size === v.length &&
-    v.every((d: DeviceDescriptor) => /^[A-Za-z0-9_-]{1,64}$/.test(d.id) && d.id !== 'bridge' && typeof d.name === 'string' && d.name.length >= 1 && plainWithKeys(d.features, ['rain_sensor', 'battery', 'measures'])),
+    v.every((d: DeviceDescriptor) => /^[A-Za-z0-9_-]{1,64}$/.test(d.id) && d.id !== 'bridge' && typeof d.name === 'string' && d.name.length >= 1 && plainWithKeys(d.features, ['rainSensor', 'battery', 'measures'])),
   response: (v) => {
     const r = v as Record<string, unknown>;
     return plainWithKeys(v, ['transaction', 'status', 'error', 'message']) && typeof r.transaction === 'string' && r.transaction.length >= 1 && (r.status === 'ok' || r.status === 'error');

@@ -12,7 +12,7 @@ import type { Clock } from '../../src/clock.js';
 import { ClimateController, type ClimateStore } from '../../src/climate/controller.js';
 import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from '../../src/climate/policy.js';
 import { openClimateStore } from '../../src/climate/store.js';
-import { MqttGateway } from '../../src/gateway/mqtt-gateway.js';
+import { MqttGateway } from '../../src/gateway/mqtt/gateway.js';
 import type { DeviceState } from '../../src/gateway/types.js';
 import { Home } from '../../src/home/model.js';
 import type { Logger } from '../../src/logger.js';
@@ -257,7 +257,7 @@ export class ClimateDay {
   }
 
   rainSensingWindows(): string[] {
-    return this.sim.devices().filter((d) => d.type === 'window' && d.features.rain_sensor === true).map((d) => d.id);
+    return this.sim.devices().filter((d) => d.type === 'window' && d.features.rainSensor === true).map((d) => d.id);
   }
 
   /** Position commands the climate algorithm sent, optionally for one device and from a moment on. */

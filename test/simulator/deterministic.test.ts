@@ -112,7 +112,7 @@ describe('simulated home before it connects', () => {
     });
     expect(home.weather()).toMatchObject({ rain: true, temperature: 12 });
     home.addDevice(
-      { id: 'w', type: 'window', name: 'W', room: 'R', features: { rain_sensor: true } },
+      { id: 'w', type: 'window', name: 'W', room: 'R', features: { rainSensor: true } },
       { position: 40 },
     );
     expect(home.state('w')).toMatchObject({ position: 0, rain: true });

@@ -11,13 +11,13 @@ describe('default layout', () => {
     expect(() => validateLayout(layout)).not.toThrow();
     const rooms = new Set(layout.devices.map((device) => device.room));
     for (const room of ['Living room', 'Bedroom', 'Bathroom', 'Kitchen']) expect(rooms).toContain(room);
-    expect(byId.get('living-window-1')?.features.rain_sensor).toBe(true);
+    expect(byId.get('living-window-1')?.features.rainSensor).toBe(true);
     expect(byId.get('living-window-2')?.type).toBe('window');
     expect(byId.get('living-blind')?.type).toBe('blind');
-    expect(byId.get('bedroom-window')?.features.rain_sensor).toBe(true);
+    expect(byId.get('bedroom-window')?.features.rainSensor).toBe(true);
     expect(byId.get('bedroom-shutter')?.type).toBe('shutter');
-    expect(byId.get('bathroom-window')?.features.rain_sensor).toBe(false);
-    expect(byId.get('kitchen-window')?.features.rain_sensor).toBe(true);
+    expect(byId.get('bathroom-window')?.features.rainSensor).toBe(false);
+    expect(byId.get('kitchen-window')?.features.rainSensor).toBe(true);
     expect(byId.get('kitchen-awning')?.type).toBe('awning');
     expect(byId.get('departure-switch')?.type).toBe('departure_switch');
     for (const room of ['Living room', 'Bedroom', 'Bathroom', 'Kitchen']) {

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_TYPES, type DeviceDescriptor } from '../../src/gateway/types.js';
+import { encodeDevices } from '../../src/gateway/mqtt/codec.js';
 import { DEVICE_ID_PATTERN } from '../../src/simulator/layout.js';
 import { SimulatedHome, type ReceivedCommand } from '../../src/simulator/sim-home.js';
 import { brokers, Recorder, sleep, uniqueBase, type Broker, type CoverStatePayload } from './support.js';
@@ -54,8 +55,10 @@ describe.each(brokers())('simulated home on $name', (factory) => {
     });
     expect(late.latest('bridge/weather')).toEqual({ temperature: 12, wind_speed: 3, rain: false });
 
-    const published = late.latest('bridge/devices') as DeviceDescriptor[];
-    expect(published).toEqual(devices);
+    // On the wire the features keep their protocol names (docs/gateway-protocol.md).
+    const published = late.latest('bridge/devices') as Array<Omit<DeviceDescriptor, 'features'> & { features: { rain_sensor?: boolean; measures?: string[] } }>;
+    expect(published).toEqual(encodeDevices(devices));
+    expect(published.find((d) => d.id === 'living-window-1')?.features).toEqual({ rain_sensor: true, battery: false });
     expect(published.length).toBeGreaterThanOrEqual(13);
     for (const device of published) {
       expect(device.id).toMatch(DEVICE_ID_PATTERN);
@@ -232,7 +235,7 @@ describe.each(brokers())('simulated home on $name', (factory) => {
       room: 'Attic',
       model: 'GGL INTEGRA',
       serial: '5A1B-0100',
-      features: { rain_sensor: true, battery: false },
+      features: { rainSensor: true, battery: false },
     };
     const before = bridge.messages.length;
     home.addDevice(attic, { position: 25 });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { MqttGateway } from '../../../src/gateway/mqtt-gateway.js';
+import { MqttGateway } from '../../../src/gateway/mqtt/gateway.js';
 import { AccountStore, type ScryptParams } from '../../../src/google/accounts.js';
 import { GoogleHome, type GoogleTuning } from '../../../src/google/index.js';
 import { accountsFile } from '../../../src/google/paths.js';

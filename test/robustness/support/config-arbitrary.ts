@@ -19,6 +19,7 @@ export interface SchemaNode {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  enum?: Json[];
   minimum?: number;
   maximum?: number;
   default?: unknown;
@@ -52,6 +53,7 @@ function numberArb(node: SchemaNode): fc.Arbitrary<number> {
 
 /** Any value the schema node accepts (schema rules only). */
 export function fromSchema(node: SchemaNode, depth = 0): fc.Arbitrary<Json> {
+  if (node.enum) return fc.constantFrom(...node.enum);
   switch (node.type) {
     case 'string':
       return stringArb(node);
@@ -207,6 +209,9 @@ function mutationsAt(config: Obj, site: Site): Array<Omit<Mutation, 'config'> & 
     const re = new RegExp(node.pattern);
     const bad = NOT_MATCHING.find((s) => !re.test(s) && s.length >= (node.minLength ?? 0));
     if (bad !== undefined) out.push({ field, what: `${field} = ${JSON.stringify(bad)}`, apply: () => setAt(config, path, bad) });
+  }
+  if (node.enum) {
+    out.push({ field, what: `${field} not one of its values`, apply: () => setAt(config, path, 'not-one-of-them') });
   }
   if (node.type === 'string' && node.maxLength !== undefined) {
     out.push({ field, what: `${field} too long`, apply: () => setAt(config, path, 'a'.repeat(node.maxLength! + 1)) });

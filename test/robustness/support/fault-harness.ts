@@ -12,7 +12,7 @@
  * - devices are unreachable for the whole outage and the home is rebuilt on return.
  */
 import type { MqttClient } from 'mqtt';
-import { MqttGateway } from '../../../src/gateway/mqtt-gateway.js';
+import { MqttGateway } from '../../../src/gateway/mqtt/gateway.js';
 import type { CommandResult } from '../../../src/gateway/types.js';
 import { isCoverType } from '../../../src/gateway/types.js';
 import { Home } from '../../../src/home/model.js';

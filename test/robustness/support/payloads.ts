@@ -159,7 +159,9 @@ export function validDescriptor(id: fc.Arbitrary<string> = deviceId, type: fc.Ar
     )
     .map(([id, type, texts, features, extra]) => {
       const known = { id, type, ...texts, features };
-      const expected = definedOnly({ ...known, features: definedOnly({ ...(features ?? {}) }) }) as DeviceDescriptor;
+      // The wire's `rain_sensor` is `rainSensor` in the neutral contract (gateway/types.ts).
+      const { rain_sensor: rainSensor, ...otherFeatures } = features ?? {};
+      const expected = definedOnly({ ...known, features: definedOnly({ rainSensor, ...otherFeatures }) }) as DeviceDescriptor;
       return { known, extra, expected };
     });
 }

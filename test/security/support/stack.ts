@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MqttGateway } from '../../../src/gateway/mqtt-gateway.js';
+import { MqttGateway } from '../../../src/gateway/mqtt/gateway.js';
 import { AccountStore } from '../../../src/google/accounts.js';
 import { GoogleHome } from '../../../src/google/index.js';
 import { accountsFile } from '../../../src/google/paths.js';

@@ -8,8 +8,8 @@ import {
   decodeResponse,
   decodeWeather,
   MAX_PAYLOAD_BYTES,
-} from '../../src/gateway/codec.js';
-import { redactUrl } from '../../src/gateway/mqtt-gateway.js';
+} from '../../../src/gateway/mqtt/codec.js';
+import { redactUrl } from '../../../src/gateway/mqtt/gateway.js';
 
 describe('gateway codec', () => {
   it('decodes a full device list and fills features', () => {
@@ -23,7 +23,7 @@ describe('gateway codec', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value).toHaveLength(3);
-    expect(r.value[0]).toEqual({ id: 'kitchen-window', type: 'window', name: 'Kitchen window', room: 'Kitchen', features: { rain_sensor: true } });
+    expect(r.value[0]).toEqual({ id: 'kitchen-window', type: 'window', name: 'Kitchen window', room: 'Kitchen', features: { rainSensor: true } });
     expect(r.value[2]?.features).toEqual({});
   });
 

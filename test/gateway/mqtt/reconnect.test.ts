@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
-import { MqttGateway } from '../../src/gateway/mqtt-gateway.js';
-import { Home } from '../../src/home/model.js';
-import { recordingLogger, waitFor } from '../helpers/log.js';
+import { MqttGateway } from '../../../src/gateway/mqtt/gateway.js';
+import { Home } from '../../../src/home/model.js';
+import { recordingLogger, waitFor } from '../../helpers/log.js';
 
 function retain(aedes: Aedes, topic: string, payload: unknown): Promise<void> {
   return new Promise((resolve, reject) =>

@@ -4,10 +4,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { MqttGateway } from '../../src/gateway/mqtt-gateway.js';
-import { Home } from '../../src/home/model.js';
-import { brokerFactories, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
-import { recordingLogger, waitFor, type RecordingLogger } from '../helpers/log.js';
+import { MqttGateway } from '../../../src/gateway/mqtt/gateway.js';
+import { Home } from '../../../src/home/model.js';
+import { brokerFactories, uniqueBaseTopic, type TestBroker } from '../../helpers/broker.js';
+import { recordingLogger, waitFor, type RecordingLogger } from '../../helpers/log.js';
 
 const DEVICES = [
   { id: 'kitchen-window', type: 'window', name: 'Kitchen window', room: 'Kitchen', features: { rain_sensor: true } },

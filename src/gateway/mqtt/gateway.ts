@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 import {
   classifyTopic,
   decodeDeviceState,
@@ -28,9 +28,11 @@ import type {
   Gateway,
   GatewayEvents,
   GatewayInfo,
-} from './types.js';
+} from '../types.js';
 
+/** One `gateways[]` entry of type "mqtt" (the default: v0.1 configs have no `type`). */
 export interface MqttGatewayConfig {
+  type?: 'mqtt';
   name: string;
   url: string;
   baseTopic: string;

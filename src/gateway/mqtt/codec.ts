@@ -1,11 +1,12 @@
 /**
- * Validation of everything the gateway publishes (docs/gateway-protocol.md).
+ * Validation of everything an MQTT gateway publishes (docs/gateway-protocol.md), translated
+ * to the neutral types of gateway/types.ts (wire names such as `rain_sensor` stop here).
  * Unknown fields are ignored for forward compatibility; a known field of the wrong type or
  * range rejects the whole payload, so invalid data never changes the plugin's view.
  */
 import { z } from 'zod';
-import { DEVICE_TYPES, MEASURES } from './types.js';
-import type { DeviceDescriptor, DeviceState, GatewayInfo, Weather } from './types.js';
+import { DEVICE_TYPES, MEASURES } from '../types.js';
+import type { DeviceDescriptor, DeviceState, GatewayInfo, Weather } from '../types.js';
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Upper bound on one payload; a gateway with thousands of devices stays far below it. */
@@ -104,8 +105,17 @@ export const decodeInfo = (p: Buffer | string): Decoded<GatewayInfo> =>
   decode(info, p, (v) => compact({ protocol: v.protocol, id: v.gateway.id, model: v.gateway.model, firmware: v.gateway.firmware }));
 export const decodeDevices = (p: Buffer | string): Decoded<DeviceDescriptor[]> =>
   decode(devices, p, (list) =>
-    list.map((d) => compact({ ...d, features: compact({ ...(d.features ?? {}) }) }) as DeviceDescriptor),
+    list.map((d) => {
+      const { rain_sensor: rainSensor, battery, measures } = d.features ?? {};
+      return compact({ ...d, features: compact({ rainSensor, battery, measures }) }) as DeviceDescriptor;
+    }),
   );
+/** The wire form of a device list (`<base>/bridge/devices`), for gateways and emulators that publish one. */
+export function encodeDevices(devices: readonly DeviceDescriptor[]): unknown[] {
+  return devices.map(({ features: { rainSensor, ...features }, ...rest }) =>
+    compact({ ...rest, features: compact({ rain_sensor: rainSensor, ...features }) }),
+  );
+}
 export const decodeWeather = (p: Buffer | string): Decoded<Weather> =>
   decode(weather, p, (v) => compact({ temperature: v.temperature, windSpeed: v.wind_speed, rain: v.rain }));
 export const decodeDeviceState = (p: Buffer | string): Decoded<DeviceState> =>

@@ -1,0 +1,35 @@
+/**
+ * What a transport provides to the rest of the plugin: a factory for its `Gateway` and the
+ * checks of its config entries. The list of transports is gateway/transports.ts.
+ */
+import type { Logger } from '../logger.js';
+import type { Gateway } from './types.js';
+
+/** The fields every `gateways[]` entry has, whatever its transport. */
+export interface GatewayConfigBase {
+  /** Selects the transport; absent means "mqtt" (configs written for v0.1). */
+  type?: string;
+  /** Display name (log lines, the settings form); never part of an identity. */
+  name: string;
+}
+
+export interface TransportContext {
+  log: Logger;
+  /** The plugin's storage folder (storage/paths.ts), for transports that keep state such as pairing keys. */
+  storagePath: string;
+}
+
+export interface Transport<C extends GatewayConfigBase> {
+  /** The value of `type` in the config that selects this transport. */
+  readonly type: string;
+  /** Builds the gateway for one validated config entry; it connects only on `start()`. */
+  create(config: C, context: TransportContext): Gateway;
+  /**
+   * Checks of this transport's entries beyond config.schema.json (e.g. two entries that would be
+   * the same gateway). Gets all entries of this type with their index in `gateways[]`; returns
+   * problems as `gateways[<index>].<field>: <message>`.
+   */
+  validate?(entries: ReadonlyArray<{ index: number; config: C }>): string[];
+  /** What a field's value should look like, for "wrong format" errors, by field name. */
+  hints?: Readonly<Record<string, string>>;
+}

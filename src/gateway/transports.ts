@@ -1,0 +1,57 @@
+/**
+ * The one list of transports, keyed by the config's `type`. Adding a transport is a folder under
+ * src/gateway/ plus one line here (and its fields in config.schema.json); nothing above
+ * src/gateway/ names a transport.
+ */
+import type { Gateway } from './types.js';
+import type { GatewayConfigBase, Transport, TransportContext } from './transport.js';
+import { mqttTransport } from './mqtt/transport.js';
+
+export const TRANSPORTS = {
+  mqtt: mqttTransport,
+} satisfies Record<string, Transport<GatewayConfigBase>>;
+
+export type GatewayType = keyof typeof TRANSPORTS;
+export const DEFAULT_GATEWAY_TYPE: GatewayType = 'mqtt';
+export const GATEWAY_TYPES = Object.keys(TRANSPORTS) as GatewayType[];
+
+type ConfigOf<T> = T extends Transport<infer C> ? C : never;
+/** One `gateways[]` entry: a union keyed by `type` with one member per transport. */
+export type GatewayConfig = { [T in GatewayType]: ConfigOf<(typeof TRANSPORTS)[T]> }[GatewayType];
+
+function transportFor(config: GatewayConfigBase): Transport<GatewayConfigBase> {
+  const type = config.type ?? DEFAULT_GATEWAY_TYPE;
+  const transport = (TRANSPORTS as Record<string, Transport<GatewayConfigBase> | undefined>)[type];
+  if (!transport) throw new Error(`gateway "${config.name}": unknown type "${type}" (known: ${GATEWAY_TYPES.join(', ')})`);
+  return transport;
+}
+
+/** Builds the gateway for one validated config entry with its transport's factory. */
+export function createGateway(config: GatewayConfig, context: TransportContext): Gateway {
+  return transportFor(config).create(config, context);
+}
+
+/** Each transport's own checks over its entries (see Transport.validate). */
+export function gatewayConfigProblems(gateways: readonly GatewayConfig[]): string[] {
+  const byType = new Map<string, Array<{ index: number; config: GatewayConfigBase }>>();
+  gateways.forEach((config, index) => {
+    const type = config.type ?? DEFAULT_GATEWAY_TYPE;
+    byType.set(type, [...(byType.get(type) ?? []), { index, config }]);
+  });
+  const problems: string[] = [];
+  for (const [type, entries] of byType) {
+    const transport = (TRANSPORTS as Record<string, Transport<GatewayConfigBase> | undefined>)[type];
+    if (!transport) problems.push(...entries.map(({ index }) => `gateways[${index}].type: "${type}" is not a known gateway type`));
+    else if (transport.validate) problems.push(...transport.validate(entries));
+  }
+  return problems;
+}
+
+/** The format hint for a gateway field (by field name), from whichever transport has that field. */
+export function gatewayFieldHint(field: string): string | undefined {
+  for (const transport of Object.values(TRANSPORTS) as Transport<GatewayConfigBase>[]) {
+    const hint = transport.hints?.[field];
+    if (hint) return hint;
+  }
+  return undefined;
+}
