@@ -13,6 +13,7 @@ import type { ResolvedGoogleConfig } from './config.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { FORM_TOKEN_TTL_MS, FormTokens, readCookie, SIGN_IN_COOKIE } from './form-token.js';
 import type { LinkedPeople } from './linked-people.js';
+import { nameProblem } from './accounts.js';
 import { secretsEqual, type LinkedUser, type OAuthModel } from './oauth-model.js';
 import { AUTHORIZATION_CODE_TTL_MS, ACCESS_TOKEN_TTL_MS } from './token-store.js';
 import { messagePage, signInPage, signInPageCsp, type AuthorizeParams } from './sign-in-page.js';
@@ -80,6 +81,15 @@ export function createOAuth(options: OAuthOptions): OAuth {
     res.status(status).type('html').send(signInPage({ params, formToken: formTokens.issue(nonce, params), error: extra.error, name: extra.name }));
   };
 
+  const logClientLock = (client: string) =>
+    log.warn(
+      `Google Home: ${SIGN_IN_FAILURES_PER_CLIENT.maxFailures} failed sign-ins from ${client} within ${SIGN_IN_FAILURES_PER_CLIENT.windowMs / 60_000} minutes; ` +
+        `sign-ins from there are refused for ${SIGN_IN_FAILURES_PER_CLIENT.lockoutMs / 60_000} minutes`,
+    );
+  const noteClientFailure = (client: string) => {
+    if (clientFailures.fail(client)) logClientLock(client);
+  };
+
   const deadEnd = (res: Response, status: number, title: string, message: string) => {
     res.status(status).type('html').send(messagePage(title, message));
   };
@@ -112,37 +122,58 @@ export function createOAuth(options: OAuthOptions): OAuth {
         'The page was open too long, the plugin restarted, or it was not opened in this browser. Start linking again from the Google Home app.',
       );
     }
-    const name = stringField(body, 'username')?.trim() ?? '';
+    const typed = stringField(body, 'username')?.trim() ?? '';
     const password = stringField(body, 'password') ?? '';
-    if (!name || !password) return showSignIn(res, 400, params, { nonce, error: 'Enter your name and password.', name });
+    // Behind a reverse proxy on this machine the address is the one it forwards (trust proxy: loopback).
+    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (!typed || !password) return showSignIn(res, 400, params, { nonce, error: 'Enter your name and password.', name: typed.slice(0, 64) });
+    const clientLockedFor = clientFailures.lockedFor(client);
+    if (clientLockedFor > 0) {
+      const minutes = Math.ceil(clientLockedFor / 60_000);
+      return showSignIn(res, 429, params, { nonce, error: `Too many failed sign-ins from your network. Try again in ${minutes} minute(s).` });
+    }
+    if (nameProblem(typed)) {
+      // Not an account name (perhaps a password typed into the wrong field, or an attempt to
+      // forge log lines): refused without a password check, counted for the address, never
+      // logged or shown again.
+      noteClientFailure(client);
+      log.warn(`Google Home: refused a sign-in with a name that is no account name (${typed.length} characters, not logged)`);
+      return showSignIn(res, 401, params, { nonce, error: 'Wrong name or password.' });
+    }
+    const name = typed;
     const limiterKey = name.normalize('NFC').toLowerCase();
     const lockedFor = signInFailures.lockedFor(limiterKey);
     if (lockedFor > 0) {
       const minutes = Math.ceil(lockedFor / 60_000);
       return showSignIn(res, 429, params, { nonce, error: `Too many failed sign-ins for this name. Try again in ${minutes} minute(s).`, name });
     }
-    // Behind a reverse proxy on this machine the address is the one it forwards (trust proxy: loopback).
-    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const clientLockedFor = clientFailures.lockedFor(client);
-    if (clientLockedFor > 0) {
-      const minutes = Math.ceil(clientLockedFor / 60_000);
-      return showSignIn(res, 429, params, { nonce, error: `Too many failed sign-ins from your network. Try again in ${minutes} minute(s).`, name });
-    }
     if (passwordChecks.busy) {
       return showSignIn(res, 503, params, { nonce, error: 'The plugin is busy checking other sign-ins. Try again in a moment.', name });
     }
-    const account = await passwordChecks.run(() => people.accounts.verify(name, password));
+    // Counted before the check: parallel attempts cannot get more checks than the limits allow.
+    if (!signInFailures.begin(limiterKey)) {
+      return showSignIn(res, 429, params, { nonce, error: 'Too many sign-ins for this name at the moment. Try again in a few minutes.', name });
+    }
+    if (!clientFailures.begin(client)) {
+      signInFailures.end(limiterKey, false);
+      return showSignIn(res, 429, params, { nonce, error: 'Too many sign-ins from your network at the moment. Try again in a few minutes.' });
+    }
+    let account: Awaited<ReturnType<typeof people.accounts.verify>>;
+    try {
+      account = await passwordChecks.run(() => people.accounts.verify(name, password));
+    } catch (err) {
+      signInFailures.end(limiterKey, false);
+      clientFailures.end(client, false);
+      throw err;
+    }
+    const nameLocked = signInFailures.end(limiterKey, !account);
     if (!account) {
-      const locked = signInFailures.fail(limiterKey);
-      log.warn(`Google Home: failed sign-in as "${name}"${locked ? '; this name is locked for 15 minutes after 5 failures' : ''}`);
-      if (clientFailures.fail(client)) {
-        log.warn(
-          `Google Home: ${SIGN_IN_FAILURES_PER_CLIENT.maxFailures} failed sign-ins from ${client} within ${SIGN_IN_FAILURES_PER_CLIENT.windowMs / 60_000} minutes; ` +
-            `sign-ins from there are refused for ${SIGN_IN_FAILURES_PER_CLIENT.lockoutMs / 60_000} minutes`,
-        );
-      }
+      log.warn(`Google Home: failed sign-in as "${name}"${nameLocked ? '; this name is locked for 15 minutes after 5 failures' : ''}`);
+      if (clientFailures.end(client, true)) logClientLock(client);
       return showSignIn(res, 401, params, { nonce, error: 'Wrong name or password.', name });
     }
+    // A success does not reset the address's count (a known guest account must not reset it).
+    clientFailures.end(client, false);
     signInFailures.succeed(limiterKey);
     people.check();
 

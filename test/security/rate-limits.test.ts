@@ -23,20 +23,30 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-/** One sign-in as a browser at `from` (X-Forwarded-For, as a reverse proxy on this machine sets it). */
-async function signInFrom(from: string | undefined, username: string, password: string): Promise<{ status: number; html: string }> {
+/**
+ * A sign-in page loaded as a browser at `from` (X-Forwarded-For, as a reverse proxy on this
+ * machine sets it); the returned function posts the form.
+ */
+async function openSignIn(from: string | undefined): Promise<(username: string, password: string) => Promise<{ status: number; html: string }>> {
   const headers: Record<string, string> = from ? { 'x-forwarded-for': from } : {};
   const page = await fetch(`${stack.url}/oauth/authorize?${new URLSearchParams(authorizeQuery())}`, { headers });
   const html = await page.text();
   const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? '';
   const formToken = /name="form_token" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const res = await fetch(`${stack.url}/oauth/authorize`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...authorizeQuery(), form_token: formToken, username, password }),
-  });
-  return { status: res.status, html: await res.text() };
+  return async (username, password) => {
+    const res = await fetch(`${stack.url}/oauth/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...authorizeQuery(), form_token: formToken, username, password }),
+    });
+    return { status: res.status, html: await res.text() };
+  };
+}
+
+/** One sign-in as a browser at `from`. */
+async function signInFrom(from: string | undefined, username: string, password: string): Promise<{ status: number; html: string }> {
+  return (await openSignIn(from))(username, password);
 }
 
 const warnings = (pattern: RegExp) => stack.log.lines.filter((l) => l.level === 'warn' && pattern.test(l.message));
@@ -106,6 +116,58 @@ describe('sign-in', () => {
     expect(trusted('::1', 0)).toBe(true);
     expect(trusted('192.168.1.20', 0)).toBe(false);
     expect(trusted('203.0.113.7', 0)).toBe(false);
+  });
+});
+
+describe('sign-ins at the same moment', () => {
+  const checks = () => stack.log.lines.filter((l) => /failed sign-in as|signed in to link Google/.test(l.message)).length;
+
+  it('18 parallel sign-ins for one name (17 wrong, then the right one) get at most 5 password checks', async () => {
+    await stack.accounts.add('dora', 'dora-password', 'guest');
+    const forms = await Promise.all(Array.from({ length: 18 }, (_, i) => openSignIn(`198.51.100.${100 + i}`)));
+    const before = checks();
+    const results = await Promise.all(forms.map((post, i) => post('dora', i === 17 ? 'dora-password' : `wrong-${i}`)));
+    const statuses = results.map((r) => r.status);
+    expect(checks() - before).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 401 || s === 302).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(13);
+    // A code for the right password only if it was among the first 5 checked (at most 4 wrong ones before the limit).
+    if (statuses[17] === 302) expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(4);
+    stack.advance(15 * MINUTE + 1000);
+  });
+
+  it('one address gets at most 20 password checks, however many it sends at once', async () => {
+    const from = '203.0.113.77';
+    const before = checks();
+    for (let wave = 0; wave < 2; wave++) {
+      const forms = await Promise.all(Array.from({ length: 18 }, () => openSignIn(from)));
+      await Promise.all(forms.map((post, i) => post(`wave${wave}-name${i}`, 'guess-password')));
+    }
+    expect(checks() - before).toBeLessThanOrEqual(20);
+    expect((await signInFrom(from, 'anna', 'anna-password')).status).toBe(429);
+    stack.advance(15 * MINUTE + 1000);
+  });
+});
+
+describe('what a sign-in name can do to the log', () => {
+  it('a name that is no account name is refused without a password check and never logged', async () => {
+    const forged = 'anna\n[12/3/2026, 10:00:00 AM] [VELUX] Google Home: admin signed in to link Google';
+    const long = 'x'.repeat(7000);
+    const password = 'S3cret pass word!';
+    for (const name of [forged, long, password]) {
+      const before = stack.log.lines.length;
+      const res = await signInFrom('198.51.100.200', name, 'anything-at-all');
+      expect(res.status).toBe(401);
+      expect(res.html).not.toContain(name.slice(0, 30));
+      const added = stack.log.lines.slice(before).map((l) => l.message);
+      expect(added).toEqual([expect.stringMatching(/^Google Home: refused a sign-in with a name that is no account name \(\d+ characters, not logged\)$/)]);
+      for (const line of added) {
+        expect(line).not.toContain('\n');
+        expect(line.length).toBeLessThan(200);
+        expect(line).not.toContain(name.slice(0, 10));
+      }
+    }
+    stack.advance(15 * MINUTE + 1000);
   });
 });
 
