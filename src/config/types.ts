@@ -21,7 +21,7 @@ export interface GoogleConfig {
   projectId?: string;
   clientId?: string;
   clientSecret?: string;
-  /** Secondary-verification PIN (digits) for opening windows and leaving departure mode. */
+  /** Secondary-verification PIN (digits) for opening windows, leaving departure mode and switching climate control on. */
   pin?: string;
   /** Service-account key (JSON file path) for Report State / Request Sync. */
   serviceAccountKeyFile?: string;

@@ -1,14 +1,22 @@
 /**
- * Secondary verification for the two risky things Google can ask: opening a window and
- * ending departure mode. With a PIN configured both need it (Google requires a PIN for
- * window integrations); without one, both need a spoken acknowledgement while departure
- * mode is on (nobody is supposed to be home). Five wrong PINs in 15 minutes from one person
+ * Secondary verification for the risky things Google can ask: opening a window, ending
+ * departure mode and switching a room's climate control on (it opens windows by itself).
+ * With a PIN configured all three need it (Google requires a PIN for window integrations);
+ * without one, the first two need a spoken acknowledgement while departure mode is on
+ * (nobody is supposed to be home), and climate control on needs nothing (departure mode
+ * holds it back). Five wrong PINs in 15 minutes from one person
  * lock that person out for 15 minutes. PINs are compared in constant time.
  */
 import type { Logger } from '../logger.js';
 import type { Sensitivity } from './devices/types.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { secretsEqual } from './oauth-model.js';
+
+const WHAT: Record<Sensitivity, string> = {
+  opensWindow: 'opening a window',
+  endsDepartureMode: 'ending departure mode',
+  enablesClimateControl: "switching a room's climate control on",
+};
 
 export const PIN_FAILURES = { maxFailures: 5, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 };
 
@@ -49,7 +57,8 @@ export class SecondaryVerification {
     return (sensitivity, challenge, away) => {
       const pin = this.options.pin;
       if (pin === undefined) {
-        if (!away) return { ok: true };
+        // While away, departure mode holds the climate control back: only a PIN guards switching it on.
+        if (!away || sensitivity === 'enablesClimateControl') return { ok: true };
         return challenge?.ack === true ? { ok: true } : { ok: false, challenge: 'ackNeeded' };
       }
       if (this.failures.lockedFor(person.id) > 0) {
@@ -67,7 +76,7 @@ export class SecondaryVerification {
         verdict = { ok: true };
       } else if (this.failures.fail(person.id)) {
         this.options.log.warn(
-          `Google Home: wrong PIN from ${person.name} (${sensitivity === 'opensWindow' ? 'opening a window' : 'ending departure mode'}); ` +
+          `Google Home: wrong PIN from ${person.name} (${WHAT[sensitivity]}); ` +
             `locked out for ${PIN_FAILURES.lockoutMs / 60_000} minutes after ${PIN_FAILURES.maxFailures} wrong PINs`,
         );
         verdict = { ok: false, errorCode: 'tooManyFailedAttempts' };

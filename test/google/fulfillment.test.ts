@@ -286,6 +286,16 @@ describe('with a PIN', () => {
     expect(ctx.bed.home.away).toBe(false);
   });
 
+  it("switching a room's climate control on needs the PIN (it opens windows); off does not", async () => {
+    expect((await execute(['climate:Kitchen'], ON_OFF, { on: false }))[0]).toMatchObject({ status: 'SUCCESS', states: { on: false } });
+    expect(ctx.bed.home.roomClimate('Kitchen').enabled).toBe(false);
+    expect((await execute(['climate:Kitchen'], ON_OFF, { on: true }))[0]).toMatchObject({ errorCode: 'challengeNeeded', challengeNeeded: { type: 'pinNeeded' } });
+    expect((await execute(['climate:Kitchen'], ON_OFF, { on: true }, { pin: '0000' }))[0]).toMatchObject({ challengeNeeded: { type: 'challengeFailedPinNeeded' } });
+    expect(ctx.bed.home.roomClimate('Kitchen').enabled).toBe(false);
+    expect((await execute(['climate:Kitchen'], ON_OFF, { on: true }, { pin: '4711' }))[0]).toMatchObject({ status: 'SUCCESS', states: { on: true } });
+    expect(ctx.bed.home.roomClimate('Kitchen').enabled).toBe(true);
+  });
+
   it('locks a person out after 5 wrong PINs, logs it, and keeps others working', async () => {
     const windowId = ctx.bed.id('living-window-1');
     for (let i = 0; i < 4; i++) {

@@ -39,7 +39,8 @@ export function roomClimateEntity(home: HomeView, room: Room): GoogleEntity {
       if (execution.command !== COMMAND.OnOff) return refuse('functionNotSupported', `${execution.command} is not a switch command`);
       const on = execution.params?.['on'];
       if (typeof on !== 'boolean') return refuse('valueOutOfRange', 'on must be true or false');
-      return { ok: true, action: { kind: 'roomClimate', room: room.name, enabled: on, states: { on } } };
+      // On lets the plugin open this room's windows by itself: as sensitive as opening one.
+      return { ok: true, action: { kind: 'roomClimate', room: room.name, enabled: on, states: { on } }, sensitive: on ? 'enablesClimateControl' : undefined };
     },
   };
 }

@@ -55,8 +55,11 @@ export type Action =
   | { kind: 'away'; away: boolean; states: States }
   | { kind: 'roomClimate'; room: string; enabled: boolean; states: States };
 
-/** Why an action needs secondary verification (see verification.ts). */
-export type Sensitivity = 'opensWindow' | 'endsDepartureMode';
+/**
+ * Why an action needs secondary verification (see verification.ts). Switching a room's
+ * climate control on lets the plugin open its windows (CO2, humidity, air recycling).
+ */
+export type Sensitivity = 'opensWindow' | 'endsDepartureMode' | 'enablesClimateControl';
 
 export type Plan =
   | { ok: true; action: Action; sensitive?: Sensitivity }
