@@ -18,6 +18,8 @@ export interface HomeConditions {
   departureStarted: boolean;
   gatewayOnline: boolean;
   rain: boolean;
+  /** The last evaluation that saw rain, this one included; openings wait `rainHoldMinutes` after it. */
+  lastRainAt?: number;
   /** Which source reported rain, for explanations. */
   rainSource?: string;
   outdoorTemperature?: number;

@@ -65,7 +65,16 @@ function checkSensor(ctx: RoomContext): Check {
 }
 
 function checkRain(ctx: RoomContext): Check {
-  return () => (ctx.home.rain ? hit('rain', `rain reported (${ctx.home.rainSource ?? 'unknown source'})`) : undefined);
+  return () => {
+    const { home, settings } = ctx;
+    if (home.rain) return hit('rain', `rain reported (${home.rainSource ?? 'unknown source'})`);
+    // Passing showers: the hold after the last rain keeps windows from cycling with each one.
+    if (home.lastRainAt === undefined) return undefined;
+    const holdEnd = home.lastRainAt + settings.rainHoldMinutes * MINUTE_MS;
+    if (home.now >= holdEnd) return undefined;
+    const zone = home.timeZoneOffsetMinutes;
+    return hit('rain', `rain last reported at ${clockTime(home.lastRainAt, zone)}; opening again from ${clockTime(holdEnd, zone)}`);
+  };
 }
 
 function checkWind(ctx: RoomContext): Check {

@@ -3,12 +3,13 @@
  * memory to decisions with reasons, and the memory to keep. No I/O, no clock of its own,
  * no randomness: the controller feeds it and sends the commands through the command path.
  */
-import { findRain, isQuietTime, localMinuteOfDay, sensorStatus, type HomeConditions } from './conditions.js';
+import { findRain, isQuietTime, localMinuteOfDay, MINUTE_MS, sensorStatus, type HomeConditions } from './conditions.js';
 import { markDepartureCloses, repeatCloses } from './departure.js';
 import type { RoomContext } from './guards.js';
 import { decideHeatProtection } from './heatProtection.js';
 import { compact, isEmptyMemory, refreshDeviceMemory } from './memory.js';
 import { note, type RoomWork } from './moves.js';
+import { SETTINGS_RANGES } from './settings.js';
 import {
   TRIGGER_CODES,
   type ClimateMemory,
@@ -33,6 +34,7 @@ export function evaluate(input: PolicyInput): PolicyOutput {
   const departureStarted = input.away && memory.away === false;
   const departureEnded = !input.away && memory.away === true;
   const rain = findRain(input.weather, input.rooms);
+  const lastRainAt = rainHoldFrom(rain.rain, now, memory.lastRainAt);
   const home: HomeConditions = {
     now,
     timeZoneOffsetMinutes: input.timeZoneOffsetMinutes,
@@ -41,6 +43,7 @@ export function evaluate(input: PolicyInput): PolicyOutput {
     departureEnded,
     gatewayOnline: input.gatewayOnline,
     rain: rain.rain,
+    ...(lastRainAt !== undefined && { lastRainAt }),
     ...(rain.source !== undefined && { rainSource: rain.source }),
     ...(input.weather?.temperature !== undefined && { outdoorTemperature: input.weather.temperature }),
     ...(input.weather?.windSpeed !== undefined && { windSpeed: input.weather.windSpeed }),
@@ -59,8 +62,15 @@ export function evaluate(input: PolicyInput): PolicyOutput {
   }
 
   const departureStartedAt = departureStarted ? now : input.away ? memory.departureStartedAt : undefined;
-  const nextMemory: ClimateMemory = compact({ away: input.away, departureStartedAt, rooms, devices });
+  const nextMemory: ClimateMemory = compact({ away: input.away, departureStartedAt, lastRainAt, rooms, devices });
   return { rooms: decisions, memory: nextMemory, rain: rain.rain, departureStarted, departureEnded };
+}
+
+/** When rain was last seen, while a rain hold of the longest allowed setting could still run. */
+function rainHoldFrom(rain: boolean, now: number, previous: number | undefined): number | undefined {
+  if (rain) return now;
+  const longestHold = SETTINGS_RANGES.rainHoldMinutes.type === 'number' ? SETTINGS_RANGES.rainHoldMinutes.max : 0;
+  return previous !== undefined && now - previous < longestHold * MINUTE_MS ? previous : undefined;
 }
 
 function decideRoom(room: RoomInput, home: HomeConditions, memory: ClimateMemory, minuteOfDay: number): RoomWork {

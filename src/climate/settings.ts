@@ -20,6 +20,8 @@ export interface RoomSettings {
   humidityMax: number;
   /** humidity must stay over humidityMax this long before opening (showers) */
   humidityDelayMinutes: number;
+  /** CO2, humidity and heat must be over their limit on readings spanning this long (two readings at least) before opening: one outlier never opens */
+  triggerConfirmMinutes: number;
   /** °C, lower end of the comfort band */
   temperatureMin: number;
   /** °C, upper end of the comfort band */
@@ -30,6 +32,10 @@ export interface RoomSettings {
   ventilationPosition: number;
   minAiringMinutes: number;
   maxAiringMinutes: number;
+  /** a new airing starts at the earliest this long after the previous one started; 0 = no minimum */
+  airingIntervalMinutes: number;
+  /** after rain was last reported, no automatic opening for this long; 0 = open again at once */
+  rainHoldMinutes: number;
   /** 0 = no air recycling */
   airRecyclingIntervalHours: number;
   airRecyclingMinutes: number;
@@ -53,15 +59,18 @@ export interface RoomSettings {
 export const DEFAULT_ROOM_SETTINGS: Readonly<RoomSettings> = Object.freeze({
   enabled: true,
   co2Max: 1150,
-  co2Hysteresis: 150,
+  co2Hysteresis: 250,
   humidityMax: 70,
   humidityDelayMinutes: 15,
+  triggerConfirmMinutes: 2,
   temperatureMin: 17,
   temperatureMax: 26,
   coolingSetpoint: 23,
   ventilationPosition: 25,
   minAiringMinutes: 5,
   maxAiringMinutes: 30,
+  airingIntervalMinutes: 60,
+  rainHoldMinutes: 15,
   airRecyclingIntervalHours: 3,
   airRecyclingMinutes: 10,
   outdoorTemperatureMin: 4,
@@ -94,12 +103,15 @@ export const SETTINGS_RANGES: { readonly [K in keyof RoomSettings]-?: SettingRan
   co2Hysteresis: number(0, 1000, 'ppm', true),
   humidityMax: number(30, 95, '%'),
   humidityDelayMinutes: number(0, 120, 'min', true),
+  triggerConfirmMinutes: number(1, 30, 'min', true),
   temperatureMin: number(5, 35, '°C'),
   temperatureMax: number(5, 35, '°C'),
   coolingSetpoint: number(15, 35, '°C'),
   ventilationPosition: number(1, 100, '%', true),
   minAiringMinutes: number(0, 60, 'min', true),
   maxAiringMinutes: number(1, 240, 'min', true),
+  airingIntervalMinutes: number(0, 240, 'min', true),
+  rainHoldMinutes: number(0, 120, 'min', true),
   airRecyclingIntervalHours: number(0, 24, 'h'),
   airRecyclingMinutes: number(1, 60, 'min', true),
   outdoorTemperatureMin: number(-30, 45, '°C'),

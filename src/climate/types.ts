@@ -92,8 +92,14 @@ export interface DeviceMemory {
 
 /** What the algorithm remembers about one room between evaluations. */
 export interface RoomMemory {
-  /** Humidity has been over the maximum continuously since then (fresh readings only). */
+  /** Humidity has been over the maximum on every fresh reading since the reading taken then. */
   humidityHighSince?: number;
+  /** CO2 has been over the maximum on every fresh reading since the reading taken then. */
+  co2HighSince?: number;
+  /** The room has been over the cooling setpoint on every fresh reading since the reading taken then. */
+  heatSince?: number;
+  /** Start of the last airing of this room (any reason); the next starts `airingIntervalMinutes` later at the earliest. */
+  lastAiringAt?: number;
   /** Start of the last airing of this room (any reason); air recycling counts from here. */
   lastAirRecyclingAt?: number;
   /** The current airing (while the algorithm has a window of this room open). */
@@ -108,6 +114,8 @@ export interface ClimateMemory {
   away?: boolean;
   /** When the current departure started (while away). */
   departureStartedAt?: number;
+  /** The last evaluation that saw rain (kept while a rain hold may still run). */
+  lastRainAt?: number;
   rooms: Readonly<Record<string, RoomMemory>>;
   devices: Readonly<Record<string, DeviceMemory>>;
 }

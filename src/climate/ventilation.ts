@@ -10,6 +10,8 @@ import { attemptMove, blockRoom, memoryOf, note, type RoomWork } from './moves.j
 import type { AiringTrigger, ClimateDevice, TriggerCode } from './types.js';
 
 const HOUR_MS = 60 * MINUTE_MS;
+/** The longest `airingIntervalMinutes` allowed: the start of an older airing is forgotten. */
+const MAX_AIRING_INTERVAL_MS = 240 * MINUTE_MS;
 /** Spec: airing against heat only when outdoors is at least this much cooler. */
 export const HEAT_OUTDOOR_DIFFERENCE_C = 2;
 /** Airing against heat goes on until the room is this far under the cooling setpoint (as for covers). */
@@ -45,18 +47,39 @@ export function decideVentilation(work: RoomWork): void {
 }
 
 function trackRoomClock(work: RoomWork): void {
-  const { settings, room, home } = work.ctx;
-  const humidity = room.sensor?.humidity;
-  // "Continuously over the limit" can only be claimed from fresh readings.
-  if (work.ctx.sensor === 'fresh' && humidity !== undefined && humidity > settings.humidityMax) {
-    work.room.humidityHighSince ??= home.now;
-  } else {
-    delete work.room.humidityHighSince;
+  const { settings, room, home, sensor } = work.ctx;
+  const { co2, humidity, temperature, updatedAt } = room.sensor ?? {};
+  // Runs of readings over a limit are dated by the readings themselves, so a confirmation
+  // needs a later reading, not just a later clock. Only fresh readings extend or end a run; a
+  // stale or offline sensor leaves it as it was (its guard blocks the airing anyway).
+  if (sensor === 'fresh' && updatedAt !== undefined) {
+    work.room.humidityHighSince = streakSince(work.room.humidityHighSince, humidity !== undefined && humidity > settings.humidityMax, updatedAt);
+    work.room.co2HighSince = streakSince(work.room.co2HighSince, co2 !== undefined && co2 > settings.co2Max, updatedAt);
+    work.room.heatSince = streakSince(work.room.heatSince, temperature !== undefined && temperature > settings.coolingSetpoint, updatedAt);
   }
   // Counting starts when the algorithm first sees the room, not at the epoch, so a fresh
   // start does not air every room at once.
   work.room.lastAirRecyclingAt ??= home.now;
   if (work.room.restUntil !== undefined && home.now >= work.room.restUntil) delete work.room.restUntil;
+  if (work.room.lastAiringAt !== undefined && home.now - work.room.lastAiringAt >= MAX_AIRING_INTERVAL_MS) {
+    delete work.room.lastAiringAt;
+  }
+}
+
+/** Start of the run of fresh readings over a limit that the current one continues, or undefined when it is not over it. */
+function streakSince(since: number | undefined, over: boolean, readingAt: number): number | undefined {
+  if (!over) return undefined;
+  return since ?? readingAt;
+}
+
+/**
+ * Whether a run of readings over a limit is confirmed: it spans `triggerConfirmMinutes` of
+ * reading times, so it holds at least two readings, and one outlier reading never opens.
+ */
+function confirmed(work: RoomWork, since: number | undefined): boolean {
+  const readingAt = work.ctx.room.sensor?.updatedAt;
+  if (since === undefined || readingAt === undefined) return false;
+  return readingAt - since >= work.ctx.settings.triggerConfirmMinutes * MINUTE_MS;
 }
 
 function closeOwnedWindow(work: RoomWork, window: ClimateDevice, reason: TriggerCode, why: string): boolean {
@@ -154,15 +177,24 @@ function comfortReached(work: RoomWork, reason: AiringTrigger, since: number): s
 function airingNeeds(work: RoomWork): AiringNeed[] {
   const { settings, room, home } = work.ctx;
   const now = home.now;
-  const { co2, temperature } = room.sensor ?? {};
+  const { co2, humidity, temperature } = room.sensor ?? {};
   const outdoor = home.outdoorTemperature;
   const needs: AiringNeed[] = [];
 
-  if (co2 !== undefined && co2 > settings.co2Max) needs.push({ trigger: 'co2', why: `CO2 ${ppm(co2)} over ${settings.co2Max}` });
+  const waiting: string[] = [];
+  if (co2 !== undefined && co2 > settings.co2Max) {
+    const why = `CO2 ${ppm(co2)} over ${settings.co2Max}`;
+    if (confirmed(work, work.room.co2HighSince)) needs.push({ trigger: 'co2', why });
+    else waiting.push(why);
+  }
   const highSince = work.room.humidityHighSince;
-  if (highSince !== undefined && now - highSince >= settings.humidityDelayMinutes * MINUTE_MS) {
+  if (highSince !== undefined && humidity !== undefined && humidity > settings.humidityMax) {
     const minutes = Math.round((now - highSince) / MINUTE_MS);
-    needs.push({ trigger: 'humidity', why: `humidity ${percent(room.sensor?.humidity ?? 0)} over ${settings.humidityMax} % for ${minutes} min` });
+    const why = `humidity ${percent(humidity)} over ${settings.humidityMax} % for ${minutes} min`;
+    if (now - highSince >= settings.humidityDelayMinutes * MINUTE_MS) {
+      if (confirmed(work, highSince)) needs.push({ trigger: 'humidity', why });
+      else waiting.push(why);
+    }
   }
   if (
     temperature !== undefined &&
@@ -170,8 +202,11 @@ function airingNeeds(work: RoomWork): AiringNeed[] {
     outdoor !== undefined &&
     outdoor <= temperature - HEAT_OUTDOOR_DIFFERENCE_C
   ) {
-    needs.push({ trigger: 'heat', why: `${degrees(temperature)} over the cooling setpoint ${settings.coolingSetpoint} °C, outdoors ${degrees(outdoor)}` });
+    const why = `${degrees(temperature)} over the cooling setpoint ${settings.coolingSetpoint} °C, outdoors ${degrees(outdoor)}`;
+    if (confirmed(work, work.room.heatSince)) needs.push({ trigger: 'heat', why });
+    else waiting.push(why);
   }
+  if (waiting.length > 0) note(work, `${waiting.join('; ')}: waiting for the next readings to confirm (${settings.triggerConfirmMinutes} min)`);
   const lastAiring = work.room.lastAirRecyclingAt;
   if (
     settings.airRecyclingIntervalHours > 0 &&
@@ -186,6 +221,13 @@ function airingNeeds(work: RoomWork): AiringNeed[] {
   const first = needs[0]?.why ?? '';
   if (work.room.restUntil !== undefined && now < work.room.restUntil) {
     note(work, `${first}, but resting after the maximum airing until ${clockTime(work.room.restUntil, home.timeZoneOffsetMinutes)}`);
+    return [];
+  }
+  const lastStart = work.room.lastAiringAt;
+  const nextStart = lastStart === undefined ? undefined : lastStart + settings.airingIntervalMinutes * MINUTE_MS;
+  if (nextStart !== undefined && now < nextStart && ownedWindows(work).length === 0) {
+    const zone = home.timeZoneOffsetMinutes;
+    note(work, `${first}, but the last airing started at ${clockTime(lastStart ?? now, zone)}; the next starts at ${clockTime(nextStart, zone)} at the earliest`);
     return [];
   }
   if (temperature !== undefined && temperature < settings.temperatureMin + TOO_COLD_MARGIN_C) {
@@ -228,6 +270,7 @@ function startAiring(work: RoomWork): void {
   if (work.room.airingSince === undefined) {
     work.room.airingSince = home.now;
     work.room.airingReason = primary.trigger;
+    work.room.lastAiringAt = home.now;
   }
   work.room.lastAirRecyclingAt = home.now;
 }

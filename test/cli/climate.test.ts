@@ -318,7 +318,7 @@ describe('against files a running controller wrote', () => {
     const dir = mkdtempSync(join(tmpdir(), 'velux-climate-cli-live-'));
     try {
       const clock = new ManualClock();
-      clock.advance(T(14, 3));
+      clock.advance(T(14, 1));
       vi.setSystemTime(clock.now());
       const gw = new ScriptedGateway({ moves: true });
       const home = new Home({ log: silentLogger, now: () => clock.now() });
@@ -330,7 +330,8 @@ describe('against files a running controller wrote', () => {
       ]);
       gw.emit('state', 'kw', { position: 0, target: 0, motion: 'stopped' });
       gw.emit('weather', { temperature: 15, windSpeed: 1, rain: false });
-      gw.emit('state', 'ks', { temperature: 21, humidity: 45, co2: 1320 });
+      const reading = () => gw.emit('state', 'ks', { temperature: 21, humidity: 45, co2: 1320 });
+      reading();
       const controller = new ClimateController({
         home,
         log: silentLogger,
@@ -341,9 +342,13 @@ describe('against files a running controller wrote', () => {
         historyFlushMs: MINUTE,
       });
       controller.start();
-      for (let i = 0; i < 70; i++) {
-        clock.advance(1000);
-        await new Promise((resolve) => setImmediate(resolve));
+      // Readings at 14:01, 14:02 and 14:03: the third confirms CO2 over the limit (two minutes).
+      for (const seconds of [60, 60, 70]) {
+        for (let i = 0; i < seconds; i++) {
+          clock.advance(1000);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (seconds === 60) reading();
       }
       vi.setSystemTime(clock.now());
 

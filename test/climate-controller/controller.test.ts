@@ -63,19 +63,29 @@ function setUp(store = memoryStore(), clock = new ManualClock(), extra: Partial<
     timeZoneOffsetMinutes: () => 0,
   });
   const sensor = (co2: number, extra: Record<string, number> = {}) => gw.emit('state', 'ks', { temperature: 21, humidity: 45, co2, ...extra });
-  return { gw, home, log, controller, clock, store, sensor };
+  /** Three readings a minute apart (the default confirmation is two minutes of readings), then the usual 2 s. */
+  const risen = async (co2: number) => {
+    for (let reading = 0; reading < 3; reading++) {
+      if (reading > 0) await settle(clock, MINUTE - 2000);
+      sensor(co2);
+      await settle(clock, 2000);
+    }
+  };
+  return { gw, home, log, controller, clock, store, sensor, risen };
 }
 
 describe('ClimateController', () => {
   it('airs on CO2 through the command path tagged climate, explains it, and closes when comfort returns', async () => {
-    const { gw, log, controller, clock, sensor, store } = setUp();
-    sensor(1320);
+    const { gw, log, controller, clock, sensor, store, risen } = setUp();
     controller.start();
-    await settle(clock, 2000);
+    sensor(1320);
+    await settle(clock, 50_000);
+    expect(gw.sent).toEqual([]); // one reading is not confirmed yet
+    await risen(1320);
     expect(gw.sent).toEqual([{ deviceId: 'kw', command: { position: 25 }, source: 'climate' }]);
     expect(log.text('info').some((l) => /Kitchen: opening Kitchen window to 25 %.*CO2 1320 ppm/.test(l))).toBe(true);
     expect(store.memory.devices['gw/kw']?.autoOpenedAt).toBeDefined();
-    sensor(900);
+    sensor(700);
     await settle(clock, 6 * MINUTE);
     expect(gw.sent.at(-1)).toEqual({ deviceId: 'kw', command: { position: 0 }, source: 'climate' });
     controller.stop();
@@ -100,9 +110,8 @@ describe('ClimateController', () => {
 
   it('closes an auto-opened window on time after a restart with the persisted memory', async () => {
     const first = setUp();
-    first.sensor(1400);
     first.controller.start();
-    await settle(first.clock, 2000);
+    await first.risen(1400);
     expect(first.gw.sent.at(-1)?.command).toEqual({ position: 25 });
     first.controller.stop();
     await first.home.stop();
@@ -122,17 +131,25 @@ describe('ClimateController', () => {
   });
 
   it('reports a block once, drives the blocked status, and clears it', async () => {
-    const { gw, home, log, controller, clock, sensor } = setUp();
+    const { gw, home, log, controller, clock, sensor, risen } = setUp();
     gw.emit('weather', { temperature: 15, windSpeed: 1, rain: true });
-    sensor(1400);
     controller.start();
-    await settle(clock, 5 * MINUTE);
+    await risen(1400);
+    await settle(clock, 3 * MINUTE);
     expect(gw.sent).toEqual([]);
     const blockedLines = log.text('info').filter((l) => l.includes('Kitchen') && /rain/i.test(l));
     expect(blockedLines).toHaveLength(1);
     expect(home.roomClimate('Kitchen').blocked?.guard).toBe('rain');
     gw.emit('weather', { temperature: 15, windSpeed: 1, rain: false });
     await settle(clock, 2000);
+    // The 15-minute hold after rain: still blocked by `rain` (the same block, not logged again), nothing sent.
+    expect(home.roomClimate('Kitchen').blocked).toMatchObject({ guard: 'rain', detail: expect.stringContaining('rain last reported at') });
+    expect(gw.sent).toEqual([]);
+    expect(log.text('info').filter((l) => l.includes('Kitchen') && /rain/i.test(l))).toHaveLength(1);
+    for (let minute = 0; minute < 15; minute++) {
+      sensor(1400);
+      await settle(clock, MINUTE);
+    }
     expect(home.roomClimate('Kitchen').blocked).toBeUndefined();
     expect(gw.sent.map((s) => s.command)).toEqual([{ position: 25 }]);
     controller.stop();
@@ -151,10 +168,9 @@ describe('ClimateController', () => {
   });
 
   it('does not flag quiet hours as blocked ventilation (it would trip every night)', async () => {
-    const { gw, home, controller, clock, sensor } = setUp(undefined, undefined, { quietHours: { start: '11:00', end: '13:00' } });
-    sensor(1400);
+    const { gw, home, controller, risen } = setUp(undefined, undefined, { quietHours: { start: '11:00', end: '13:00' } });
     controller.start();
-    await settle(clock, 2000);
+    await risen(1400);
     expect(gw.sent).toEqual([]);
     expect(controller.lastDecisions?.rooms[0]?.blocked.map((b) => b.guard)).toContain('quiet_hours');
     expect(home.roomClimate('Kitchen').blocked).toBeUndefined();
@@ -162,10 +178,9 @@ describe('ClimateController', () => {
   });
 
   it("lets the room's switch turn on a room the config starts switched off", async () => {
-    const { gw, home, controller, clock, sensor } = setUp(undefined, undefined, { enabled: false });
-    sensor(1400);
+    const { gw, home, controller, clock, risen } = setUp(undefined, undefined, { enabled: false });
     controller.start();
-    await settle(clock, 2000);
+    await risen(1400);
     expect(gw.sent).toEqual([]);
     home.setRoomClimateEnabled('Kitchen', true, 'homekit');
     await settle(clock, 2000);
@@ -174,11 +189,11 @@ describe('ClimateController', () => {
   });
 
   it('does nothing in a room the user switched off, and does not flag it as blocked', async () => {
-    const { gw, home, controller, clock, sensor } = setUp();
+    const { gw, home, controller, clock, risen } = setUp();
     home.setRoomClimateEnabled('Kitchen', false, 'homekit');
-    sensor(1400);
     controller.start();
-    await settle(clock, 5 * MINUTE);
+    await risen(1400);
+    await settle(clock, 3 * MINUTE);
     expect(gw.sent).toEqual([]);
     expect(home.roomClimate('Kitchen').blocked).toBeUndefined();
     home.setRoomClimateEnabled('Kitchen', true, 'google');

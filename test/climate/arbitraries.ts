@@ -26,12 +26,15 @@ const settings: fc.Arbitrary<RoomSettings> = fc
     co2Hysteresis: fc.integer({ min: 0, max: 300 }),
     humidityMax: fc.integer({ min: 40, max: 90 }),
     humidityDelayMinutes: fc.integer({ min: 0, max: 10 }),
+    triggerConfirmMinutes: fc.integer({ min: 1, max: 5 }),
     temperatureMin: fc.integer({ min: 10, max: 20 }),
     temperatureMax: fc.integer({ min: 22, max: 30 }),
     coolingSetpoint: fc.integer({ min: 18, max: 28 }),
     ventilationPosition: fc.integer({ min: 1, max: 100 }),
     minAiringMinutes: fc.integer({ min: 0, max: 5 }),
     maxAiringMinutes: fc.integer({ min: 1, max: 15 }),
+    airingIntervalMinutes: fc.constantFrom(0, 0, 5, 20, 60),
+    rainHoldMinutes: fc.integer({ min: 0, max: 20 }),
     airRecyclingIntervalHours: fc.constantFrom(0, 0.25, 0.5, 1),
     airRecyclingMinutes: fc.integer({ min: 1, max: 10 }),
     outdoorTemperatureMin: fc.integer({ min: -5, max: 8 }),
@@ -118,3 +121,50 @@ export const scenario: fc.Arbitrary<Scenario> = fc.record({
   lastAiringAgoMinutes: fc.integer({ min: 0, max: 90 }),
   steps: fc.array(step, { minLength: 20, maxLength: 60 }),
 });
+
+/**
+ * Scenarios for "one outlier reading never opens": sensors report only when a `sensor` step
+ * says so, every reading is under the room's CO2, humidity and cooling limits except one,
+ * which is over one or more of them. Everything else (weather, rain, departure, manual use,
+ * outages) stays random. The starting reading (CO2 800 ppm, 50 %, 21 °C) is kept under the
+ * limits too, so any CO2, humidity or heat airing would come from the outlier alone.
+ */
+export const outlierScenario: fc.Arbitrary<Scenario> = fc
+  .record({
+    base: scenario,
+    outlierAt: fc.nat(),
+    over: fc.record({ co2: fc.boolean(), humidity: fc.boolean(), temperature: fc.boolean() }),
+    margin: fc.integer({ min: 1, max: 800 }),
+  })
+  .map(({ base, outlierAt, over, margin }) => {
+    const rooms = base.rooms.map((room) => ({
+      ...room,
+      settings: {
+        ...room.settings,
+        co2Max: Math.max(room.settings.co2Max, 801),
+        co2Hysteresis: Math.min(room.settings.co2Hysteresis, 300),
+        humidityMax: Math.max(room.settings.humidityMax, 51),
+        coolingSetpoint: Math.max(room.settings.coolingSetpoint, 22),
+      },
+    }));
+    const sensorSteps = base.steps.flatMap((step, index) => (step.kind === 'sensor' ? [index] : []));
+    const outlierIndex = sensorSteps.length > 0 ? sensorSteps[outlierAt % sensorSteps.length] : undefined;
+    const steps = base.steps.map((step, index): Step => {
+      if (step.kind !== 'sensor') return step;
+      const limits = rooms[step.room % rooms.length]?.settings;
+      if (!limits) return step;
+      const reading = { ...step };
+      if (index === outlierIndex) {
+        const anyOver = over.co2 || over.humidity || over.temperature;
+        if (over.co2 || !anyOver) reading.co2 = limits.co2Max + margin;
+        if (over.humidity) reading.humidity = Math.min(100, limits.humidityMax + 1 + (margin % 30));
+        if (over.temperature) reading.temperature = limits.coolingSetpoint + 0.1 + (margin % 80) / 10;
+        return reading;
+      }
+      if (reading.co2 !== undefined) reading.co2 = Math.min(reading.co2, limits.co2Max);
+      if (reading.humidity !== undefined) reading.humidity = Math.min(reading.humidity, limits.humidityMax);
+      if (reading.temperature !== undefined) reading.temperature = Math.min(reading.temperature, limits.coolingSetpoint);
+      return reading;
+    });
+    return { ...base, rooms, steps, sensorRepeats: false };
+  });

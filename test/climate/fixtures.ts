@@ -48,8 +48,18 @@ export function room(options: RoomOptions = {}): RoomInput {
   return result;
 }
 
-/** A memory as after an evaluation at home, so departure can start. */
-export const HOME_MEMORY: ClimateMemory = { ...EMPTY_CLIMATE_MEMORY, away: false };
+/**
+ * A memory as after evaluations at home (so departure can start) in which the Kitchen's
+ * readings had been over the CO2 maximum and the cooling setpoint for a day: a reading over
+ * them at noon is a confirmed trigger, one under them ends the run. The confirmation itself is
+ * tested in policy.test.ts ("confirmation").
+ */
+export const CONFIRMED_SINCE = NOON - 24 * 60 * MINUTE;
+export const HOME_MEMORY: ClimateMemory = {
+  ...EMPTY_CLIMATE_MEMORY,
+  away: false,
+  rooms: { Kitchen: { co2HighSince: CONFIRMED_SINCE, heatSince: CONFIRMED_SINCE } },
+};
 
 export function input(overrides: Partial<PolicyInput> = {}): PolicyInput {
   return {

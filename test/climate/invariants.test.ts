@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { evaluate, type ClimateAction, type PolicyInput, type PolicyOutput } from '../../src/climate/policy.js';
-import { PROPERTY_RUNS, PROPERTY_TIMEOUT_MS, scenario } from './arbitraries.js';
+import { outlierScenario, PROPERTY_RUNS, PROPERTY_TIMEOUT_MS, scenario } from './arbitraries.js';
 import { closes, MINUTE, opens, simulate, type Evaluation, type Scenario } from './simulation.js';
 
 function eachAction(evaluation: Evaluation, check: (action: ClimateAction, room: string) => void): void {
@@ -19,9 +19,9 @@ function violation(evaluation: Evaluation, message: string): Error {
 }
 
 /** Run `runs` random scenarios; a checker made per scenario sees every evaluation. */
-function holdsForEveryScenario(makeChecker: () => (evaluation: Evaluation) => void): void {
+function holdsForEveryScenario(makeChecker: () => (evaluation: Evaluation) => void, scenarios: fc.Arbitrary<Scenario> = scenario): void {
   fc.assert(
-    fc.property(scenario, (generated: Scenario) => {
+    fc.property(scenarios, (generated: Scenario) => {
       simulate(generated, { onEvaluation: makeChecker() });
     }),
     { numRuns: PROPERTY_RUNS },
@@ -206,6 +206,40 @@ describe('climate policy invariants (property-based)', () => {
         expect(second).toBe(first);
       }),
       { numRuns: PROPERTY_RUNS },
+    );
+  }, PROPERTY_TIMEOUT_MS);
+
+  it('invariant 9: no automatic opening of a window within the hold after rain was last reported', () => {
+    holdsForEveryScenario(() => {
+      let lastRainAt: number | undefined;
+      return (evaluation) => {
+        const { input } = evaluation;
+        const rain = input.weather?.rain === true || input.rooms.some((room) => room.windows.some((window) => window.rain === true));
+        if (rain) lastRainAt = input.now;
+        eachAction(evaluation, (action) => {
+          const { device, room } = evaluation.device(action.deviceKey);
+          if (device.type !== 'window' || !opens(device, action.command.position) || lastRainAt === undefined) return;
+          const sinceRain = input.now - lastRainAt;
+          if (sinceRain < room.settings.rainHoldMinutes * MINUTE) {
+            throw violation(evaluation, `opened ${device.name} ${Math.round(sinceRain / 1000)} s after rain (hold ${room.settings.rainHoldMinutes} min): ${action.explanation}`);
+          }
+        });
+      };
+    });
+  }, PROPERTY_TIMEOUT_MS);
+
+  it('invariant 10: a single outlier reading (CO2, humidity or temperature over its limit between readings under it) never opens a window', () => {
+    holdsForEveryScenario(
+      () => (evaluation) => {
+        eachAction(evaluation, (action) => {
+          const { device } = evaluation.device(action.deviceKey);
+          if (device.type !== 'window' || !opens(device, action.command.position)) return;
+          if (action.reason === 'co2' || action.reason === 'humidity' || action.reason === 'heat') {
+            throw violation(evaluation, `opened ${device.name} on one reading: ${action.explanation}`);
+          }
+        });
+      },
+      outlierScenario,
     );
   }, PROPERTY_TIMEOUT_MS);
 });

@@ -7,7 +7,7 @@ import { blind, evaluateRoom, HOME_MEMORY, input, MINUTE, NOON, onlyRoom, room, 
 function airingMemory(at = NOON, reason: 'co2' | 'humidity' | 'heat' | 'air_recycling' = 'co2'): ClimateMemory {
   return {
     away: false,
-    rooms: { Kitchen: { airingSince: at, airingReason: reason, lastAirRecyclingAt: at } },
+    rooms: { Kitchen: { airingSince: at, airingReason: reason, lastAirRecyclingAt: at, co2HighSince: at - 30 * MINUTE } },
     devices: { 'kitchen-window': { autoOpenedAt: at, autoOpenedTo: 25 } },
   };
 }
@@ -80,13 +80,13 @@ describe('triggers', () => {
 
   it('comfort_reached: closes after the minimum airing once CO2 is under maximum minus hysteresis', () => {
     const memory = airingMemory();
-    const early = later(NOON + 3 * MINUTE, memory, { co2: 900 });
+    const early = later(NOON + 3 * MINUTE, memory, { co2: 850 });
     expect(early.actions).toEqual([]);
-    expect(early.notes).toEqual(['Kitchen: CO2 900 ppm under 1000, but keeping the minimum airing until 12:05']);
-    expect(later(NOON + 6 * MINUTE, memory, { co2: 1000 }).actions).toEqual([]);
-    const comfortable = later(NOON + 6 * MINUTE, memory, { co2: 990 });
+    expect(early.notes).toEqual(['Kitchen: CO2 850 ppm under 900, but keeping the minimum airing until 12:05']);
+    expect(later(NOON + 6 * MINUTE, memory, { co2: 900 }).actions).toEqual([]);
+    const comfortable = later(NOON + 6 * MINUTE, memory, { co2: 890 });
     expect(comfortable.actions).toEqual([
-      { deviceKey: 'kitchen-window', command: { position: 0 }, reason: 'comfort_reached', explanation: 'Kitchen: closing Kitchen window — CO2 990 ppm under 1000' },
+      { deviceKey: 'kitchen-window', command: { position: 0 }, reason: 'comfort_reached', explanation: 'Kitchen: closing Kitchen window — CO2 890 ppm under 900' },
     ]);
   });
 
@@ -338,14 +338,14 @@ describe('what the algorithm owns', () => {
   });
 
   it('repeats a close it does not see happening, and stops once the window is closed', () => {
-    const closedAt = later(NOON + 6 * MINUTE, airingMemory(), { co2: 800 });
+    const closedAt = later(NOON + 6 * MINUTE, airingMemory(), { co2: 700 });
     expect(closedAt.actions.map((action) => action.reason)).toEqual(['comfort_reached']);
-    const memory = evaluate(input({ now: NOON + 6 * MINUTE, memory: airingMemory(), rooms: [room({ windows: [openKitchenWindow], sensor: sensor({ co2: 800 }, NOON + 6 * MINUTE) })] })).memory;
-    const stillOpen = later(NOON + 7 * MINUTE, memory, { co2: 800 });
+    const memory = evaluate(input({ now: NOON + 6 * MINUTE, memory: airingMemory(), rooms: [room({ windows: [openKitchenWindow], sensor: sensor({ co2: 700 }, NOON + 6 * MINUTE) })] })).memory;
+    const stillOpen = later(NOON + 7 * MINUTE, memory, { co2: 700 });
     expect(stillOpen.actions.map((action) => [action.reason, action.command.position])).toEqual([['comfort_reached', 0]]);
     const moving = window('Kitchen window', { position: 20, target: 0, motion: 'closing' });
-    expect(later(NOON + 7 * MINUTE, memory, { co2: 800 }, { windows: [moving] }).actions).toEqual([]);
-    const closed = evaluate(input({ now: NOON + 8 * MINUTE, memory, rooms: [room({ sensor: sensor({ co2: 800 }, NOON + 8 * MINUTE) })] }));
+    expect(later(NOON + 7 * MINUTE, memory, { co2: 700 }, { windows: [moving] }).actions).toEqual([]);
+    const closed = evaluate(input({ now: NOON + 8 * MINUTE, memory, rooms: [room({ sensor: sensor({ co2: 700 }, NOON + 8 * MINUTE) })] }));
     expect(closed.memory.devices['kitchen-window']).toBeUndefined();
   });
 });

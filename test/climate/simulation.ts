@@ -51,6 +51,11 @@ export interface Scenario {
   rooms: SimRoomSpec[];
   /** Minutes since each room's last airing when the simulation starts. */
   lastAiringAgoMinutes: number;
+  /**
+   * Whether a live sensor reports its last values again at every evaluation (default). When
+   * false, a reading is only what a `sensor` step sends, so one reading stays one reading.
+   */
+  sensorRepeats?: boolean;
   steps: Step[];
 }
 
@@ -182,7 +187,7 @@ function move(world: World, device: SimDevice, position: number, delayMs: number
   device.arrivesAt = world.now + delayMs;
 }
 
-function progress(world: World): void {
+function progress(world: World, sensorRepeats: boolean): void {
   for (const room of world.rooms) {
     for (const device of allDevices(room)) {
       if (device.arrivesAt !== undefined && device.arrivesAt <= world.now) {
@@ -191,7 +196,7 @@ function progress(world: World): void {
         delete device.arrivesAt;
       }
     }
-    if (room.sensor && room.sensorLive && room.sensor.reachable) room.sensor.updatedAt = world.now;
+    if (sensorRepeats && room.sensor && room.sensorLive && room.sensor.reachable) room.sensor.updatedAt = world.now;
   }
 }
 
@@ -227,7 +232,7 @@ function runEvaluation(world: World, scenario: Scenario, options: SimulationOpti
   if (world.lastEvaluationAt !== undefined && world.now - world.lastEvaluationAt > EVALUATION_PERIOD_MS) {
     throw new Error('simulation bug: evaluations more than one period apart');
   }
-  progress(world);
+  progress(world, scenario.sensorRepeats ?? true);
   if (world.away && world.previousAway === false) world.truth.departureStartedAt = world.now;
   if (!world.away) delete world.truth.departureStartedAt;
 

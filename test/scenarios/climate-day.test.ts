@@ -26,8 +26,10 @@ const EVALUATION_PERIOD_MS = MINUTE;
 const SPEC = {
   co2Max: 1150,
   /** co2Max − hysteresis: where airing for CO2 ends. */
-  co2Low: 1000,
+  co2Low: 900,
   humidityDelayMs: 15 * MINUTE,
+  rainHoldMs: 15 * MINUTE,
+  airingIntervalMs: 60 * MINUTE,
   ventilationPosition: 25,
   minAiringMs: 5 * MINUTE,
   maxAiringMs: 30 * MINUTE,
@@ -109,7 +111,7 @@ for (const factory of brokerFactories()) {
         );
         const closing = d.decisions('Bedroom').find((h) => h.kind === 'action' && h.device === d.key('bedroom-window') && h.at > (opening?.at ?? 0));
         // Either end would be within the rules; with two people and 25 % open, CO2 falls under
-        // 1000 ppm well before the maximum airing, so it is the comfort rule that closes here.
+        // 900 ppm before the maximum airing, so it is the comfort rule that closes here.
         expect(closing?.trigger, d.describe()).toBe('comfort_reached');
         expect(close.at - open.at).toBeGreaterThanOrEqual(SPEC.minAiringMs - TRANSPORT_SLACK_MS);
         expect(d.sim.roomClimate('Bedroom').co2).toBeLessThan(SPEC.co2Low + 50);
@@ -272,12 +274,15 @@ for (const factory of brokerFactories()) {
         expect(d.decisions('Bedroom', rainAt).filter((h) => h.kind === 'blocked' && h.guard === 'rain')).toHaveLength(1);
         expect(d.logLines(/^Bathroom: not opening windows .*humidity.*rain/, rainAt)).toHaveLength(1);
 
-        // The rain stops: the block clears and the bedroom is aired.
         expect(d.violations).toEqual([]);
+        // The rain stops: nothing opens within the hold after rain; then the bedroom is aired.
         liftRainRule();
+        const dryAt = d.clock.now();
         d.sim.setWeather({ rain: false });
-        const open = await waitForCommand(d, 'the bedroom window to open after the rain', 5 * MINUTE, (c) => c.deviceId === 'bedroom-window', rainEnd);
+        const open = await waitForCommand(d, 'the bedroom window to open after the rain', SPEC.rainHoldMs + 5 * MINUTE, (c) => c.deviceId === 'bedroom-window', rainEnd);
         expect(open.position).toBe(SPEC.ventilationPosition);
+        // The hold counts from the last evaluation that saw rain, at most one period before dryAt.
+        expect(open.at, d.describe(rainAt)).toBeGreaterThanOrEqual(dryAt + SPEC.rainHoldMs - EVALUATION_PERIOD_MS);
         await d.waitFor(() => d.home.roomClimate('Bedroom').blocked === undefined, 2 * MINUTE, 'the bedroom block to clear');
       },
       REAL_TIMEOUT_MS,
@@ -311,8 +316,9 @@ for (const factory of brokerFactories()) {
         await d.waitFor(() => d.windows().every((id) => d.position(id) === 0), 3 * MINUTE, 'every window to be closed');
         expect(d.decisions('Living room', departureAt).find((h) => h.device === d.key('living-window-2'))?.trigger).toBe('departure');
 
-        // Away with the bedroom's CO2 climbing again: blocked, nothing opens.
-        await d.waitFor(() => d.home.roomClimate('Bedroom').blocked?.guard === 'away', 40 * MINUTE, 'the bedroom to be reported blocked by departure mode');
+        // Away with the bedroom's CO2 climbing again: blocked (once the airing interval since the
+        // last airing started is over), nothing opens.
+        await d.waitFor(() => d.home.roomClimate('Bedroom').blocked?.guard === 'away', SPEC.airingIntervalMs + 10 * MINUTE, 'the bedroom to be reported blocked by departure mode');
         expect(d.logLines(/^Bedroom: not opening windows \(CO2 \d+ ppm over 1150\) — departure mode is on/, departureAt)).toHaveLength(1);
 
         // Someone (a neighbour watering plants) opens the kitchen window from HomeKit while away.
@@ -398,7 +404,9 @@ for (const factory of brokerFactories()) {
       async () => {
         // Before the fix the policy still counted the closed window as airing: it sent a close to
         // the closed window at the maximum airing time, then rested another 30 min while CO2 climbed.
+        // No minimum interval between airings here, so the reopening is the rain rule's doing.
         const d = await startDay(at(10), {
+          settings: () => ({ airingIntervalMinutes: 0 }),
           layout: (layout) => {
             layout.occupancy = emptyHome({ Kitchen: 4 });
             layout.initialState = { ...layout.initialState, 'kitchen-sensor': { temperature: 21, humidity: 50, co2: 1300, battery: 60 } };
@@ -411,7 +419,8 @@ for (const factory of brokerFactories()) {
         await d.clock.sleep(5 * MINUTE);
         const dryAt = d.clock.now();
         d.sim.setWeather({ rain: false });
-        await waitForCommand(d, 'the kitchen to be aired again after the rain', 5 * MINUTE, (c) => c.deviceId === 'kitchen-window' && c.position === 25, dryAt);
+        const reopen = await waitForCommand(d, 'the kitchen to be aired again after the rain', SPEC.rainHoldMs + 5 * MINUTE, (c) => c.deviceId === 'kitchen-window' && c.position === 25, dryAt);
+        expect(reopen.at, d.describe()).toBeGreaterThanOrEqual(dryAt + SPEC.rainHoldMs - EVALUATION_PERIOD_MS);
         expect(d.climateCommands({ deviceId: 'kitchen-window', since: open.at + SECOND, until: dryAt }), d.describe()).toEqual([]);
       },
       REAL_TIMEOUT_MS,
