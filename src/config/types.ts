@@ -16,6 +16,11 @@ export interface GoogleConfig {
   port?: number;
   /** default 127.0.0.1 */
   bind?: string;
+  /**
+   * A reverse proxy on this machine sets X-Forwarded-For (believed from a loopback peer only).
+   * Default false: the connection's own address counts.
+   */
+  trustProxy?: boolean;
   /** https URL under which Google reaches this server, e.g. https://home.example.com */
   publicUrl?: string;
   projectId?: string;

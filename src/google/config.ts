@@ -16,6 +16,8 @@ export function googleRedirectUris(projectId: string): string[] {
 export interface ResolvedGoogleConfig {
   port: number;
   bind: string;
+  /** Believe X-Forwarded-For from a loopback peer (a reverse proxy on this machine). */
+  trustProxy: boolean;
   publicUrl?: string;
   projectId: string;
   clientId: string;
@@ -48,6 +50,7 @@ export function resolveGoogleConfig(config: GoogleConfig): ResolvedGoogleConfig 
   const port = config.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('google.port must be a whole number from 0 to 65535');
   const bind = text('bind') ?? DEFAULT_BIND;
+  if (config.trustProxy !== undefined && typeof config.trustProxy !== 'boolean') problems.push('google.trustProxy must be true or false');
   const projectId = text('projectId');
   const clientId = text('clientId');
   const clientSecret = text('clientSecret');
@@ -82,6 +85,7 @@ export function resolveGoogleConfig(config: GoogleConfig): ResolvedGoogleConfig 
   return {
     port,
     bind,
+    trustProxy: config.trustProxy === true,
     publicUrl,
     projectId,
     clientId,

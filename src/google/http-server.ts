@@ -24,6 +24,8 @@ export interface AppOptions {
   log: Logger;
   /** HSTS is only sent when this server itself speaks TLS. */
   tls: boolean;
+  /** `google.trustProxy`: believe X-Forwarded-For from a loopback peer. Default false. */
+  trustProxy?: boolean;
 }
 
 export function createApp(options: AppOptions): Express {
@@ -31,9 +33,10 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  // A reverse proxy on this machine (docs/security.md) forwards the client's address in
-  // X-Forwarded-For; only a loopback peer is believed, so nobody else can choose their address.
-  app.set('trust proxy', 'loopback');
+  // Only when the config says a reverse proxy on this machine is in front (docs/security.md)
+  // is the address it forwards in X-Forwarded-For believed, and only from a loopback peer.
+  // Otherwise anyone with a local connection (an SSH tunnel) could choose their address.
+  app.set('trust proxy', options.trustProxy === true ? 'loopback' : false);
   app.use(securityHeaders(options.tls));
   app.use(oauth.router);
 

@@ -110,7 +110,7 @@ export class GoogleHome {
       now,
       secureCookie: config.tls !== undefined || config.publicUrl?.startsWith('https:') === true,
     });
-    const app = createApp({ oauth, fulfillment, log, tls: config.tls !== undefined });
+    const app = createApp({ oauth, fulfillment, log, tls: config.tls !== undefined, trustProxy: config.trustProxy });
     const { server, port } = await listen(app, { port: config.port, bind: config.bind, tls: config.tls });
     this.server = server;
     let checkFailing = false;

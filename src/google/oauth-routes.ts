@@ -6,6 +6,7 @@
  * - POST /oauth/token      authorization_code and refresh_token grants
  * and `authenticate()` for the fulfillment endpoint (Bearer access tokens in the header only).
  */
+import { isIPv6 } from 'node:net';
 import express, { type Request, type Response, type Router } from 'express';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import type { Logger } from '../logger.js';
@@ -124,8 +125,8 @@ export function createOAuth(options: OAuthOptions): OAuth {
     }
     const typed = stringField(body, 'username')?.trim() ?? '';
     const password = stringField(body, 'password') ?? '';
-    // Behind a reverse proxy on this machine the address is the one it forwards (trust proxy: loopback).
-    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    // The connection's address, or the one a trusted reverse proxy forwards (google.trustProxy).
+    const client = clientKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     if (!typed || !password) return showSignIn(res, 400, params, { nonce, error: 'Enter your name and password.', name: typed.slice(0, 64) });
     const clientLockedFor = clientFailures.lockedFor(client);
     if (clientLockedFor > 0) {
@@ -248,6 +249,24 @@ function sendOAuthError(res: Response, status: number, error: string, descriptio
   if (headers) for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== 'content-type') res.setHeader(k, v);
   res.setHeader('Cache-Control', 'no-store');
   res.status(status).json({ error, error_description: description });
+}
+
+/**
+ * The key an address is counted under: IPv4 as is, IPv6 by its /64 (one household or
+ * host gets a whole /64, so counting each address apart would multiply the limit).
+ */
+export function clientKey(address: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (v4) return v4[1]!;
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 function stringField(source: Record<string, unknown>, key: string): string | undefined {

@@ -77,7 +77,7 @@ describe('config validation', () => {
       ['baseTopic', 'commandTimeoutMs', 'name', 'password', 'tls', 'type', 'url', 'username'].sort(),
     );
     expect(Object.keys(schema.schema.properties.google.properties).sort()).toEqual(
-      ['bind', 'clientId', 'clientSecret', 'enabled', 'homegraphUrl', 'pin', 'port', 'projectId', 'publicUrl', 'serviceAccountKeyFile', 'tls'].sort(),
+      ['bind', 'clientId', 'clientSecret', 'enabled', 'homegraphUrl', 'pin', 'port', 'projectId', 'publicUrl', 'serviceAccountKeyFile', 'tls', 'trustProxy'].sort(),
     );
   });
 

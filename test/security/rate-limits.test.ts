@@ -8,7 +8,7 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/google/http-server.js';
 import type { Fulfillment } from '../../src/google/fulfillment.js';
-import { SIGN_IN_FAILURES, SIGN_IN_FAILURES_PER_CLIENT } from '../../src/google/oauth-routes.js';
+import { clientKey, SIGN_IN_FAILURES, SIGN_IN_FAILURES_PER_CLIENT } from '../../src/google/oauth-routes.js';
 import { PIN_FAILURES } from '../../src/google/verification.js';
 import { silentLogger } from '../../src/logger.js';
 import { authorizeQuery, call, intents, link, type Tokens } from '../google/helpers/bed.js';
@@ -109,13 +109,66 @@ describe('sign-in', () => {
     stack.advance(15 * MINUTE + 1000);
   });
 
-  it('believes X-Forwarded-For only from a loopback peer (a reverse proxy on this machine)', () => {
-    const app = createApp({ oauth: { router: express.Router(), authenticate: async () => ({ status: 401, error: 'x', description: 'x' }) }, fulfillment: {} as unknown as Fulfillment, log: silentLogger, tls: false });
-    const trusted = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  it('with google.trustProxy, believes X-Forwarded-For only from a loopback peer (a reverse proxy on this machine); without it, never', () => {
+    const app = (trustProxy?: boolean) =>
+      createApp({ oauth: { router: express.Router(), authenticate: async () => ({ status: 401, error: 'x', description: 'x' }) }, fulfillment: {} as unknown as Fulfillment, log: silentLogger, tls: false, trustProxy });
+    const trusted = app(true).get('trust proxy fn') as (address: string, hop: number) => boolean;
     expect(trusted('127.0.0.1', 0)).toBe(true);
     expect(trusted('::1', 0)).toBe(true);
     expect(trusted('192.168.1.20', 0)).toBe(false);
     expect(trusted('203.0.113.7', 0)).toBe(false);
+    for (const untrusting of [app(), app(false)]) {
+      const fn = untrusting.get('trust proxy fn') as (address: string, hop: number) => boolean;
+      expect(fn('127.0.0.1', 0)).toBe(false);
+      expect(fn('::1', 0)).toBe(false);
+    }
+  });
+
+  it('counts an IPv6 client by its /64: 20 failures from 20 addresses of one /64 lock the whole /64', async () => {
+    for (let i = 1; i <= 20; i++) expect((await signInFrom(`2001:db8:aa:bb::${i.toString(16)}`, `v6name${i}`, 'guess-password')).status).toBe(401);
+    expect((await signInFrom('2001:db8:aa:bb:ffff:1:2:3', 'anna', 'anna-password')).status).toBe(429);
+    expect(warnings(/20 failed sign-ins from 2001:db8:aa:bb::\/64 within 15 minutes/)).toHaveLength(1);
+    // The next /64 is someone else.
+    expect((await signInFrom('2001:db8:aa:bc::1', 'anna', 'anna-password')).status).toBe(302);
+    stack.advance(15 * MINUTE + 1000);
+  });
+
+  it('groups addresses as documented', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('2001:db8:aa:bb::1')).toBe('2001:db8:aa:bb::/64');
+    expect(clientKey('2001:0DB8:00aa:00bb:1:2:3:4')).toBe('2001:db8:aa:bb::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+  });
+});
+
+describe('without google.trustProxy (the default)', () => {
+  let plain: ClockedStack;
+  beforeAll(async () => {
+    plain = await startClockedStack({ names: ['anna'], trustProxy: false });
+  });
+  afterAll(async () => plain?.close());
+
+  it('a local client cannot choose its address with X-Forwarded-For: every attempt counts for the connection', async () => {
+    const post = async (from: string, username: string, password: string) => {
+      const headers = { 'x-forwarded-for': from };
+      const page = await fetch(`${plain.url}/oauth/authorize?${new URLSearchParams(authorizeQuery())}`, { headers });
+      const html = await page.text();
+      const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const formToken = /name="form_token" value="([^"]+)"/.exec(html)?.[1] ?? '';
+      const res = await fetch(`${plain.url}/oauth/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { ...headers, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...authorizeQuery(), form_token: formToken, username, password }),
+      });
+      return res.status;
+    };
+    for (let i = 1; i <= 20; i++) expect(await post(`198.18.0.${i}`, `tunnel${i}`, 'guess-password')).toBe(401);
+    expect(await post('198.18.1.1', 'anna', 'anna-password')).toBe(429);
+    expect(plain.log.lines.some((l) => /20 failed sign-ins from (127\.0\.0\.1|::ffff:127\.0\.0\.1) within/.test(l.message))).toBe(true);
   });
 });
 

@@ -26,7 +26,7 @@ export interface ClockedStack {
   close(): Promise<void>;
 }
 
-export async function startClockedStack(options: { pin?: string; names?: string[] } = {}): Promise<ClockedStack> {
+export async function startClockedStack(options: { pin?: string; names?: string[]; trustProxy?: boolean } = {}): Promise<ClockedStack> {
   const broker = await startAedes();
   const base = uniqueBaseTopic('security');
   const sim = new SimulatedHome({ url: broker.url, baseTopic: base, timeScale: 20 });
@@ -46,7 +46,7 @@ export async function startClockedStack(options: { pin?: string; names?: string[
     home,
     log,
     storagePath: storage,
-    config: googleConfig({ pin: options.pin }),
+    config: googleConfig({ pin: options.pin, trustProxy: options.trustProxy ?? true }),
     now: () => Date.now() + offset,
     tuning: { scrypt: TEST_SCRYPT },
   });
