@@ -15,6 +15,7 @@ import type { RoomSettingsOverrides } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
 import { HomeKitAccessories } from './homekit/registry.js';
 import type { GoogleHome } from './google/index.js';
+import { MatterPublisher, matterAvailable } from './matter/index.js';
 
 export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly cached: PlatformAccessory[] = [];
@@ -23,6 +24,8 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private homekit?: HomeKitAccessories;
   /** Google Home is loaded only when enabled: its modules cost every (child) bridge ~70 ms and ~6 MB. */
   private google?: () => Promise<GoogleHome>;
+  /** Matter publishing, when Homebridge offers it for this bridge and the config does not turn it off. */
+  private matter?: MatterPublisher;
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
   private shuttingDown = false;
 
@@ -52,6 +55,11 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     else this.cached.push(accessory); // idle (bad config): keep them cached, untouched
   }
 
+  /** Homebridge 2 hands over accessories restored from its Matter cache (never called on 1.8). */
+  configureMatterAccessory(accessory: Parameters<MatterPublisher['configureMatterAccessory']>[0]): void {
+    this.matter?.configureMatterAccessory(accessory);
+  }
+
   private build(config: PlatformConfig): void {
     const log: Logger = config.debug ? { ...this.log, debug: (m: string, ...a: unknown[]) => this.log.info(m, ...a) } : this.log;
     const storagePath = this.api.user.storagePath();
@@ -76,6 +84,10 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     const googleConfig = config.google;
     if (googleConfig?.enabled) {
       this.google = async () => new (await import('./google/index.js')).GoogleHome({ home, log, config: googleConfig, storagePath });
+    }
+    // Matter only where Homebridge offers it for this bridge (Homebridge 2 with `bridge.matter`): on 1.8 nothing happens.
+    if (config.matter !== false && matterAvailable(this.api)) {
+      this.matter = new MatterPublisher({ api: this.api, log, home, pluginName: PLUGIN_NAME, platformName: PLATFORM_NAME });
     }
     const historyDays = config.climate?.historyDays ?? 7;
     const climateStore = openClimateStore(storagePath, log);
@@ -115,6 +127,11 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     }
     await home.start();
     this.onStop(() => home.stop());
+    const matter = this.matter;
+    if (matter) {
+      matter.start();
+      this.onStop(() => matter.stop());
+    }
     const climate = this.climate;
     if (climate) {
       climate.start();

@@ -52,5 +52,7 @@ export interface PlatformConfig {
   gateways: GatewayConfig[];
   google?: GoogleConfig;
   climate?: ClimateConfig;
+  /** Publish on Matter when the bridge has Matter enabled (default true). */
+  matter?: boolean;
   debug?: boolean;
 }

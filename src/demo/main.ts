@@ -27,20 +27,24 @@ const { values: args } = parseArgs({
     'hap-port': { type: 'string', default: '51826' },
     'google-port': { type: 'string', default: '8582' },
     lan: { type: 'boolean', default: false },
+    matter: { type: 'boolean', default: false },
+    'matter-port': { type: 'string', default: '5540' },
     storage: { type: 'string', default: join(repoRoot, '.demo') },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (args.help) {
-  console.log(`Usage: npm start -- [--speed N] [--mqtt-port P] [--hap-port P] [--google-port P] [--storage DIR]
+  console.log(`Usage: npm start -- [--speed N] [--mqtt-port P] [--hap-port P] [--google-port P] [--storage DIR] [--lan] [--matter [--matter-port P]]
   --speed        simulated time factor (motors, CO2, humidity): 1 = real time, 10 = ten times faster
   --mqtt-port    embedded MQTT broker on 127.0.0.1 (default 11883)
   --hap-port     HomeKit bridge port (default 51826)
   --google-port  Google Home endpoint on 127.0.0.1 (default 8582)
   --storage      Homebridge storage directory for the demo (default .demo/, git-ignored)
   --lan          let the HomeKit bridge listen on every network interface (to pair a phone);
-                 by default it listens on 127.0.0.1 only`);
+                 by default it listens on 127.0.0.1 only
+  --matter       also publish the home on Matter (Homebridge 2) and print its pairing code
+  --matter-port  Matter UDP port (default 5540)`);
   process.exit(0);
 }
 
@@ -61,6 +65,7 @@ if (!(speed > 0 && speed <= 1000)) {
 const mqttPort = port('mqtt-port', args['mqtt-port']);
 const hapPort = port('hap-port', args['hap-port']);
 const googlePort = port('google-port', args['google-port']);
+const matterPort = port('matter-port', args['matter-port']);
 const storage = resolve(args.storage ?? join(repoRoot, '.demo'));
 
 /** Finds out before starting anything whether a port is taken, so the message can say what to do. */
@@ -98,7 +103,9 @@ function writeHomebridgeConfig(): void {
       username: bridgeIdentity().username,
       port: hapPort,
       pin: SETUP_CODE,
-      ...(args.lan ? {} : { bind: ['127.0.0.1'] }),
+      // Matter's mDNS wants interface names, HAP takes either: "lo" is 127.0.0.1 (and ::1).
+      ...(args.lan ? {} : { bind: [args.matter ? 'lo' : '127.0.0.1'] }),
+      ...(args.matter ? { matter: { port: matterPort } } : {}),
     },
     accessories: [],
     platforms: [
@@ -153,14 +160,22 @@ async function main(): Promise<void> {
   if (accounts.list().length === 0) await accounts.add(DEMO_ACCOUNT.name, DEMO_ACCOUNT.password, 'admin');
   const homebridgeBin = homebridgeBinary();
   const child: ChildProcess = spawn(process.execPath, [homebridgeBin, '-I', '-U', storage, '-P', repoRoot, '--strict-plugin-resolution'], {
+    // Homebridge keeps Matter data only under ~/.homebridge, /var/lib/homebridge or its working directory.
+    cwd: storage,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FORCE_COLOR: '0' },
   });
 
   let announced = false;
+  let matterCode: string | undefined;
   const onOutput = (chunk: Buffer) => {
     const text = chunk.toString();
     process.stdout.write(text);
+    const code = /Manual Pairing Code: ([\d-]+)/.exec(text)?.[1];
+    if (code && !matterCode) {
+      matterCode = code;
+      if (announced) console.log(`[demo] Matter pairing code ${code} (port ${matterPort})`);
+    }
     if (!announced && /devices in \d+ rooms are ready/.test(text)) {
       announced = true;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -172,7 +187,13 @@ async function main(): Promise<void> {
   Google    fulfillment http://127.0.0.1:${googlePort}/smarthome (demo PIN 1234)
             sign-in page http://127.0.0.1:${googlePort}/oauth/authorize — demo account "${DEMO_ACCOUNT.name}" / "${DEMO_ACCOUNT.password}"
             manage accounts: node dist/cli/main.js --storage ${storage} users list
-  MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)
+${
+        args.matter
+          ? `  Matter    pairing code ${matterCode ?? '(printed by Homebridge above once its Matter server runs)'}, UDP port ${matterPort}
+            (Google Home, Alexa, SmartThings, Home Assistant: add a Matter device with this code; see docs/matter.md)
+`
+          : '  Matter    off: npm start -- --matter publishes the home on Matter too\n'
+      }  MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)
   Storage   ${storage}
   Ctrl-C stops everything.
 ──────────────────────────────────────────────────────────────────`);

@@ -39,6 +39,8 @@ export interface HomebridgeOptions {
   pluginPath?: string;
   /** How long to wait for the bridge to be published. Default 30 s. */
   startTimeoutMs?: number;
+  /** A `bridge.matter` block (Homebridge 2): Matter on for the main bridge. */
+  matter?: Record<string, unknown>;
 }
 
 /** Every Homebridge this module started and has not seen exit: killed when the test process ends. */
@@ -88,14 +90,24 @@ export class RunningHomebridge {
       pin: options.pin ?? DEFAULT_PIN,
     };
     const config = {
-      bridge: { name: 'VELUX Test Bridge', username: resolved.username, port: resolved.port, pin: resolved.pin, bind: ['127.0.0.1'] },
+      bridge: {
+        name: 'VELUX Test Bridge',
+        username: resolved.username,
+        port: resolved.port,
+        pin: resolved.pin,
+        // Matter's mDNS wants an interface name; HAP takes either (lo = 127.0.0.1 and ::1).
+        bind: options.matter ? ['lo'] : ['127.0.0.1'],
+        ...(options.matter ? { matter: options.matter } : {}),
+      },
       accessories: [],
       platforms: resolved.platforms,
     };
     writeFileSync(join(storagePath, 'config.json'), JSON.stringify(config, null, 2));
     const args = [HOMEBRIDGE_BIN, '-I', '-Q', '-T', '-U', storagePath, '-P', options.pluginPath ?? REPO_ROOT, '--strict-plugin-resolution'];
     if (options.debug) args.push('-D');
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    // Homebridge keeps Matter storage only under ~/.homebridge, /var/lib/homebridge or the working directory.
+    const cwd = options.matter ? storagePath : REPO_ROOT;
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
     const homebridge = new RunningHomebridge(resolved, child, ownsStorage);
     try {
       await homebridge.waitForOutput(/is running on port \d+/, options.startTimeoutMs ?? 30_000);
