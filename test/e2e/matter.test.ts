@@ -311,6 +311,7 @@ describe('Matter end to end (Homebridge child process + matter.js controller)', 
     homebridge = await homebridge!.restart();
     expect(homebridge.log()).not.toMatch(/Generating new commissioning credentials/);
     // The same controller, with its fabric: it reconnects to the restarted bridge (CASE, no new commissioning).
+    mc().paired.triggerReconnect();
     const after = await waitFor(async () => {
       const list = await mc().bridged().catch(() => []);
       return list.length === before.length && list.every((b) => b.reachable) ? list : undefined;
