@@ -96,10 +96,16 @@ describe('config.schema.json room settings agree with SETTINGS_RANGES', () => {
         }
       });
 
-      it('shows the real defaults as placeholders (the form never writes them into config.json)', () => {
+      it('shows the real defaults: placeholders for values, `default` only for the on/off switches of climate.defaults', () => {
         for (const key of ROOM_SETTING_KEYS) {
           const property = place.schema()?.properties?.[key] as (JsonSchema & { default?: unknown }) | undefined;
-          // A `default` would be written into every config and freeze today's defaults there.
+          // A checkbox has no placeholder and the UI saves an undrawn one as false, so the
+          // switches in climate.defaults carry their real default; everything else (and every
+          // room setting, which must inherit climate.defaults) stays unwritten until set.
+          if (place.where === 'climate.defaults' && SETTINGS_RANGES[key].type === 'boolean') {
+            expect(property?.default, `${place.where}.${key} default`).toBe(DEFAULT_ROOM_SETTINGS[key]);
+            continue;
+          }
           expect(property && 'default' in property, `${place.where}.${key} has a default`).toBe(false);
           if (key === 'quietHours') continue;
           expect(property?.placeholder, `${place.where}.${key} placeholder`).toBe(DEFAULT_ROOM_SETTINGS[key]);

@@ -1,0 +1,108 @@
+/**
+ * What the settings-form test does in the real UI, as data. A transport that adds a gateway
+ * `type` adds one entry to GATEWAY_TRANSPORTS (and, if its saved form looks different, a block
+ * to UNTOUCHED_BLOCKS); see docs/settings-form.md.
+ */
+import type { Block } from './support/config-ui.js';
+
+/** Blocks opened and saved without touching anything: the meaning must not change. */
+export const UNTOUCHED_BLOCKS: Array<{ name: string; block: Block }> = [
+  { name: 'one gateway, everything else default', block: { gateways: [{ url: 'mqtt://10.0.0.5:1883', baseTopic: 'attic', name: 'Attic' }] } },
+  {
+    name: 'everything set, booleans against their defaults',
+    block: {
+      name: 'Roof',
+      gateways: [
+        { type: 'mqtt', name: 'Attic', url: 'mqtt://10.0.0.5:1883', baseTopic: 'attic' },
+        {
+          name: 'Barn',
+          url: 'mqtts://10.0.0.6:8883',
+          baseTopic: 'farm/barn',
+          username: 'velux',
+          password: 'not-the-default',
+          commandTimeoutMs: 7000,
+          tls: { ca: '/etc/ssl/ca.pem', rejectUnauthorized: false },
+        },
+      ],
+      google: {
+        enabled: true,
+        port: 9443,
+        bind: '0.0.0.0',
+        publicUrl: 'https://home.example.com',
+        projectId: 'velux-home-42',
+        clientId: 'client-id-123',
+        clientSecret: 'a-client-secret-of-length',
+        pin: '2468',
+      },
+      climate: {
+        enabled: true,
+        historyDays: 30,
+        defaults: {
+          enabled: false,
+          heatProtection: false,
+          departureCloseCovers: true,
+          co2Max: 1000,
+          humidityMax: 65.5,
+          quietHours: { start: '22:00', end: '07:00' },
+        },
+        rooms: [
+          { room: 'Bedroom', enabled: true, departureCloseWindows: false, co2Max: 900 },
+          { room: 'Bath', humidityMax: 60, heatProtection: true },
+        ],
+      },
+      debug: true,
+    },
+  },
+  { name: 'climate control off, no history', block: { gateways: [{ name: 'Home', url: 'mqtt://127.0.0.1:1883', baseTopic: 'velux' }], climate: { enabled: false, historyDays: 0 } } },
+];
+
+/** A value for every number in the form, typed exactly (decimals where the setting allows them). */
+export const NUMBER_VALUES: Record<string, number> = {
+  commandTimeoutMs: 6500,
+  historyDays: 14,
+  port: 8765,
+  co2Max: 1234,
+  co2Hysteresis: 123,
+  humidityMax: 62.5,
+  humidityDelayMinutes: 12,
+  triggerConfirmMinutes: 3,
+  temperatureMin: 18.5,
+  temperatureMax: 25.5,
+  coolingSetpoint: 23.5,
+  ventilationPosition: 33,
+  minAiringMinutes: 4,
+  maxAiringMinutes: 44,
+  airingIntervalMinutes: 50,
+  rainHoldMinutes: 25,
+  airRecyclingIntervalHours: 2.5,
+  airRecyclingMinutes: 9,
+  outdoorTemperatureMin: -3.5,
+  outdoorTemperatureMax: 29.5,
+  maxWindSpeed: 7.5,
+  manualPauseMinutes: 77,
+  heatProtectionPosition: 12,
+  heatProtectionLux: 23456,
+  sensorStaleMinutes: 21,
+};
+
+export interface GatewayTransportCase {
+  /** The `type` value saved, and the label of that choice in the "Gateway type" select. */
+  type: string;
+  label: string;
+  /** Typed into the new gateway (input name → value). */
+  typed: Record<string, string | number>;
+  /** The controls the new gateway shows with this type (collapsed "Advanced" sections shut). */
+  visible: string[];
+  /** What config.json holds for the new gateway afterwards (compared after defaults are applied). */
+  saved: Block;
+}
+
+export const GATEWAY_TRANSPORTS: GatewayTransportCase[] = [
+  {
+    type: 'mqtt',
+    label: 'MQTT gateway (our gateway protocol)',
+    typed: { name: 'Loft', url: 'mqtt://192.168.1.20:1883', baseTopic: 'loft/velux', username: 'loft-user', password: 'loft-pass' },
+    visible: ['name', 'type', 'url', 'baseTopic', 'username', 'password'],
+    saved: { type: 'mqtt', name: 'Loft', url: 'mqtt://192.168.1.20:1883', baseTopic: 'loft/velux', username: 'loft-user', password: 'loft-pass' },
+  },
+];
