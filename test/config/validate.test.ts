@@ -26,7 +26,6 @@ describe('config validation', () => {
       gateways: [
         { name: 'Home', url: 'http://nope', baseTopic: 'velux/#' },
         { url: 'mqtt://h', baseTopic: 'b', commandTimeoutMs: 10, colour: 'red' },
-        { type: 'zigbee', url: 'mqtt://h', baseTopic: 'c' },
       ],
       google: { enabled: 'yes', pin: '12' },
     });
@@ -38,7 +37,6 @@ describe('config validation', () => {
         'gateways[0].baseTopic: has the wrong format (letters, digits, _ - and /, no wildcards)',
         'gateways[1].commandTimeoutMs: must be at least 500',
         'gateways[1].colour: is not a known setting (check the spelling)',
-        'gateways[2].type: must be one of "mqtt"',
         'google.enabled: must be a boolean',
         'google.pin: has the wrong format (4 to 12 digits)',
       ]),

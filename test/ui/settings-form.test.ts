@@ -150,7 +150,9 @@ describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', () => 
     await f.fill({ enabled: true, ...google }, 'Google Home');
     if (SCREENSHOTS) await f.scope('Google Home').screenshot({ path: join(REPO_ROOT, 'docs/images/settings-google.png') });
     const saved = await f.save();
-    expect((meaning(saved) as { google: Block }).google).toEqual({ enabled: true, bind: '127.0.0.1', ...google });
+    const typed = { gateways: [{ name: 'Home', url: 'mqtt://127.0.0.1:1883', baseTopic: 'velux' }], google: { enabled: true, ...google } };
+    expect((meaning(saved) as { google: Block }).google).toEqual((meaning(typed) as { google: Block }).google);
+    expect(saved?.['google']).toMatchObject(typed.google);
   });
 
   it('climate control: defaults and a new room, save → a config the plugin accepts with exactly those settings', async () => {
