@@ -14,7 +14,7 @@ import { GoogleHome } from '../src/google/index.js';
 import { accountsFile } from '../src/google/paths.js';
 import { Home } from '../src/home/model.js';
 import { silentLogger } from '../src/logger.js';
-import { SimulatedHome } from '../src/simulator/sim-home.js';
+import { SimulatedHome } from '../src/simulator/mqtt/gateway.js';
 import { startAedes } from '../test/helpers/broker.js';
 
 export interface LatencyStats {

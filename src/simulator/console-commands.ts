@@ -2,7 +2,7 @@
  * Typed commands for the standalone simulator's console, so a person at the keyboard can
  * make it rain, press the departure switch or fill a room while watching the bridge react.
  */
-import type { SimulatedHome } from './sim-home.js';
+import type { SimulatedHome } from './mqtt/gateway.js';
 
 export const CONSOLE_HELP = `Commands:
   rain on|off            start or stop rain

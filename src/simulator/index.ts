@@ -1,14 +1,16 @@
-/** The simulated VELUX home: a gateway over MQTT for demos, end-to-end tests and benchmarks. */
+/**
+ * The simulated VELUX home for demos, end-to-end tests and benchmarks: transport-neutral
+ * physics (home.ts) behind a protocol adapter (mqtt/gateway.ts: our MQTT gateway contract).
+ */
+export { SimHome, type CommandOutcome, type ScriptStep, type SimHomeEvents, type SimHomeOptions, type SimWeather } from './home.js';
 export {
   SimulatedHome,
   type AnswerMode,
   type ReceivedCommand,
-  type ScriptStep,
-  type SimWeather,
   type SimulatedHomeEvents,
   type SimulatedHomeOptions,
   type StopOptions,
-} from './sim-home.js';
+} from './mqtt/gateway.js';
 export { defaultLayout, generateLayout, validateLayout, DEVICE_ID_PATTERN, type HomeLayout } from './layout.js';
 export { ManualClock, ScaledClock, type SimClock, type CancelTimer } from './clock.js';
 export type { GatewayErrorCode, GatewayResponse } from './commands.js';

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { parseSimulatorArgs, USAGE, type SimulatorArgs } from './cli-args.js';
 import { CONSOLE_HELP, runConsoleCommand } from './console-commands.js';
 import { generateLayout } from './layout.js';
-import { SimulatedHome } from './sim-home.js';
+import { SimulatedHome } from './mqtt/gateway.js';
 
 async function main(): Promise<number> {
   let args: SimulatorArgs;

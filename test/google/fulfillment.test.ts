@@ -303,7 +303,7 @@ describe('with a PIN', () => {
     }
     expect((await execute([windowId], OPEN_CLOSE, { openPercent: 10 }, { pin: '9999' }))[0]).toEqual({ ids: [windowId], status: 'ERROR', errorCode: 'tooManyFailedAttempts' });
     expect((await execute([windowId], OPEN_CLOSE, { openPercent: 10 }, { pin: '4711' }))[0]).toMatchObject({ errorCode: 'tooManyFailedAttempts' });
-    expect(ctx.bed.log.text('warn')).toMatch(/wrong PIN from anna.*locked out for 15 minutes/);
+    expect(ctx.bed.log.joined('warn')).toMatch(/wrong PIN from anna.*locked out for 15 minutes/);
     expect(ctx.watch.seen).toHaveLength(0);
     // Ben is his own person with his own count.
     const ben = (await link(ctx.bed.url, 'ben', 'ben-password')).access_token;

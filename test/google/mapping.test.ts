@@ -207,7 +207,7 @@ describe('secondary verification', () => {
     for (let i = 0; i < 4; i++) expect(check('0000')).toEqual({ ok: false, challenge: 'challengeFailedPinNeeded' });
     now += 14 * 60_000;
     expect(check('1111')).toEqual({ ok: false, errorCode: 'tooManyFailedAttempts' });
-    expect(log.text('warn')).toMatch(/locked out for 15 minutes/);
+    expect(log.joined('warn')).toMatch(/locked out for 15 minutes/);
     expect(check('4711')).toEqual({ ok: false, errorCode: 'tooManyFailedAttempts' });
     // Another person is not affected.
     expect(verification.forRequest({ id: 'u-2', name: 'ben' })('opensWindow', { pin: '4711' }, false)).toEqual({ ok: true });

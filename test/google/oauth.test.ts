@@ -174,7 +174,7 @@ describe('refusals', () => {
     for (let i = 0; i < 4; i++) await postSignIn(url, page, { username: 'ben', password: `wrong-${i}` });
     const locked = await postSignIn(url, page, { username: 'ben', password: 'ben-password' });
     expect(locked.status).toBe(429);
-    expect(log.text('warn')).toContain('locked for 15 minutes');
+    expect(log.joined('warn')).toContain('locked for 15 minutes');
     advance(16 * 60_000);
     const page2 = await openSignIn(url);
     const ok = await postSignIn(url, page2, { username: 'ben', password: 'ben-password' });
@@ -256,7 +256,7 @@ describe('refusals', () => {
     expect((await fulfill(url, tokens.access_token, intents.sync())).status).toBe(401);
     const refresh = await tokenRequest(url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
     expect(refresh.json['error']).toBe('invalid_grant');
-    expect(log.text('info')).toContain('revoked the sign-ins of a removed account');
+    expect(log.joined('info')).toContain('revoked the sign-ins of a removed account');
     // Added again (a new person as far as Google is concerned) and they can sign in at once.
     await cli.add('ben', 'new-ben-password', 'guest');
     const again = await link(url, 'ben', 'new-ben-password');

@@ -155,7 +155,7 @@ describe('after DISCONNECT', () => {
     await fake().waitFor(() => findReport(from, anna.id, id), 2000);
     await new Promise((r) => setTimeout(r, 300));
     expect(fake().reports.slice(from).some((r) => userOf(r) === ben.id)).toBe(false);
-    expect(bed.log.text('info')).toMatch(/ben unlinked Google/);
+    expect(bed.log.joined('info')).toMatch(/ben unlinked Google/);
   });
 
   it('logs a HomeGraph failure once, as something the user can act on, and keeps going', async () => {
@@ -163,7 +163,7 @@ describe('after DISCONNECT', () => {
     const from = fake().reports.length;
     bed.sim.shower('Bedroom');
     await new Promise((r) => setTimeout(r, 400));
-    expect(bed.log.text('warn')).toMatch(/Report State failed.*serviceAccountKeyFile/);
+    expect(bed.log.joined('warn')).toMatch(/Report State failed.*serviceAccountKeyFile/);
     bed.sim.shower('Kitchen');
     await fake().waitFor(() => findReport(from, anna.id, bed.id('kitchen-sensor')), 2500);
   });

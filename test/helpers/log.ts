@@ -1,25 +1,39 @@
 import type { Logger } from '../../src/logger.js';
 
-export interface RecordingLogger extends Logger {
-  lines: Array<{ level: 'info' | 'warn' | 'error' | 'debug'; message: string }>;
-  text(level?: 'info' | 'warn' | 'error' | 'debug'): string[];
+export type LogLevel = 'info' | 'warn' | 'error' | 'debug';
+export interface LogLine {
+  level: LogLevel;
+  message: string;
+  /** When it was logged, by the `now` the logger was given (Date.now by default). */
+  at: number;
 }
 
-/** A logger that keeps every line, so tests can assert on what users would see. */
-export function recordingLogger(echo = false): RecordingLogger {
-  const lines: RecordingLogger['lines'] = [];
-  const make = (level: 'info' | 'warn' | 'error' | 'debug') => (message: string, ...params: unknown[]) => {
+export interface RecordingLogger extends Logger {
+  lines: LogLine[];
+  /** The messages (of one level), one entry per line. */
+  text(level?: LogLevel): string[];
+  /** The messages (of one level) as one text, for pattern matching. */
+  joined(level?: LogLevel): string;
+}
+
+/** The one logger for tests: keeps every line, so tests can assert on what users would see. */
+export function recordingLogger(options: boolean | { echo?: boolean; now?: () => number; label?: () => string } = {}): RecordingLogger {
+  const { echo = false, now = Date.now, label = () => '' } = typeof options === 'boolean' ? { echo: options } : options;
+  const lines: LogLine[] = [];
+  const make = (level: LogLevel) => (message: string, ...params: unknown[]) => {
     const full = [message, ...params.map(String)].join(' ');
-    lines.push({ level, message: full });
-    if (echo) console.log(`[${level}] ${full}`);
+    lines.push({ level, message: full, at: now() });
+    if (echo) console.log(`${label()}[${level}] ${full}`);
   };
+  const text = (level?: LogLevel) => lines.filter((l) => !level || l.level === level).map((l) => l.message);
   return {
     lines,
     info: make('info'),
     warn: make('warn'),
     error: make('error'),
     debug: make('debug'),
-    text: (level) => lines.filter((l) => !level || l.level === level).map((l) => l.message),
+    text,
+    joined: (level) => text(level).join('\n'),
   };
 }
 

@@ -334,7 +334,7 @@ describe('restart with the accessory cache', () => {
 
     // while the plugin is down, the awning is removed from the gateway
     first.sim.removeDevice('kitchen-awning');
-    const second = await startFixture({ broker: first.broker, sim: first.sim, cached: cache, noWait: true });
+    const second = await startFixture({ reuse: first, cached: cache, noWait: true });
     try {
       // straight after start: nothing known yet, nothing removed, nothing stale shown as live
       const window = second.bridge.byName('Kitchen window');
@@ -366,7 +366,7 @@ describe('restart with the accessory cache', () => {
       const role = a.context.role as { kind: string; gatewayKey?: string } | undefined;
       if (role?.kind === 'device') role.gatewayKey = 'old-base-topic';
     }
-    const second = await startFixture({ broker: first.broker, sim: first.sim, cached: cache, noWait: true });
+    const second = await startFixture({ reuse: first, cached: cache, noWait: true });
     try {
       // device accessories went at once; home-wide ones stay until the device lists say otherwise
       expect(second.bridge.names()).toEqual(['Bathroom climate', 'Bedroom climate', 'Kitchen climate', 'Living room climate', 'Rain']);
@@ -398,7 +398,7 @@ describe('a home without a physical departure switch', () => {
       expect(first.sim.receivedCommands()).toEqual([]);
       await first.stopPlugin();
 
-      second = await startFixture({ broker: first.broker, sim: first.sim, cached: first.bridge.cacheRoundTrip(), persisted: first.persisted });
+      second = await startFixture({ reuse: first, cached: first.bridge.cacheRoundTrip(), persisted: first.persisted });
       const restored = second.bridge.byName('Departure mode');
       expect(restored.UUID).toBe(departure.UUID);
       expect(await read(restored, S.Switch, C.On)).toBe(true);

@@ -8,33 +8,16 @@ import type { EventEmitter } from 'node:events';
 import type { PlatformAccessory } from 'homebridge';
 import { HomebridgeAPI } from '../../node_modules/homebridge/dist/api.js';
 import { PlatformAccessory as PlatformAccessoryClass } from '../../node_modules/homebridge/dist/platformAccessory.js';
-import { MqttGateway } from '../../src/gateway/mqtt/gateway.js';
-import { Home, type PersistedHomeState } from '../../src/home/model.js';
+import type { Gateway } from '../../src/gateway/types.js';
+import type { Home, PersistedHomeState } from '../../src/home/model.js';
 import { HomeKitAccessories } from '../../src/homekit/registry.js';
-import type { Logger } from '../../src/logger.js';
-import { SimulatedHome, type HomeLayout } from '../../src/simulator/index.js';
-import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
+import type { HomeLayout, SimulatedHome } from '../../src/simulator/index.js';
+import { startAedes, type TestBroker } from '../helpers/broker.js';
+import { recordingLogger, type RecordingLogger } from '../helpers/log.js';
+import { startSimRig, type SimRig } from '../helpers/sim-rig.js';
 
 export const PLUGIN_NAME = 'homebridge-velux-climate';
 export const PLATFORM_NAME = 'VeluxClimate';
-
-export interface CapturingLogger extends Logger {
-  lines: Array<{ level: 'info' | 'warn' | 'error' | 'debug'; message: string }>;
-  text(level?: 'info' | 'warn' | 'error' | 'debug'): string[];
-}
-
-export function capturingLogger(): CapturingLogger {
-  const lines: CapturingLogger['lines'] = [];
-  const at = (level: CapturingLogger['lines'][number]['level']) => (message: string) => void lines.push({ level, message });
-  return {
-    lines,
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    debug: at('debug'),
-    text: (level) => lines.filter((l) => !level || l.level === level).map((l) => l.message),
-  };
-}
 
 /** What Homebridge's bridge would hold: accessories registered minus unregistered. */
 export class FakeBridge {
@@ -80,9 +63,8 @@ export interface FixtureOptions {
   /** Accessories restored from the cache before start (from a previous fixture's bridge). */
   cached?: PlatformAccessory[];
   persisted?: PersistedHomeState;
-  /** Reuse a broker (and simulator) from an earlier fixture. */
-  broker?: TestBroker;
-  sim?: SimulatedHome;
+  /** Reuse the broker and simulator of an earlier fixture (a plugin restart). */
+  reuse?: Fixture;
   /** Do not wait for every device to be reachable. */
   noWait?: boolean;
   commandTimeoutMs?: number;
@@ -97,9 +79,10 @@ export interface Fixture {
   api: HomebridgeAPI;
   bridge: FakeBridge;
   home: Home;
-  gateway: MqttGateway;
+  gateway: Gateway;
   hk: HomeKitAccessories;
-  log: CapturingLogger;
+  log: RecordingLogger;
+  rig: SimRig<SimulatedHome>;
   persisted: PersistedHomeState;
   /** Stops the plugin side only (HomeKit layer, home, gateway). */
   stopPlugin(): Promise<void>;
@@ -108,13 +91,8 @@ export interface Fixture {
 }
 
 export async function startFixture(options: FixtureOptions = {}): Promise<Fixture> {
-  const broker = options.broker ?? (await startAedes());
-  const ownsBroker = !options.broker;
-  const sim =
-    options.sim ??
-    new SimulatedHome({ url: broker.url, baseTopic: uniqueBaseTopic('hk'), timeScale: options.timeScale ?? 20, layout: options.layout });
-  const ownsSim = !options.sim;
-  if (ownsSim) await sim.start();
+  const broker = options.reuse?.broker ?? (await startAedes());
+  const ownsBroker = !options.reuse;
 
   const api = new HomebridgeAPI();
   const bridge = new FakeBridge(api);
@@ -122,28 +100,37 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     const foreign = new api.platformAccessory(`Other plugin ${i}`, api.hap.uuid.generate(`foreign-${i}`));
     bridge.accessories.set(foreign.UUID, foreign);
   }
-  const log = capturingLogger();
+  const log = recordingLogger();
   const fixture: Partial<Fixture> = {};
   fixture.persisted = structuredClone(options.persisted ?? { virtualAway: false, roomClimateEnabled: {} });
-  const home = new Home({ log, persisted: fixture.persisted, persist: (s) => (fixture.persisted = s) });
-  const gateway = new MqttGateway(
-    { name: 'Home', url: broker.url, baseTopic: sim.baseTopic, commandTimeoutMs: options.commandTimeoutMs ?? 2000 },
+  let hk: HomeKitAccessories | undefined;
+  const rig = await startSimRig({
+    broker,
+    topicPrefix: 'hk',
+    timeScale: options.timeScale ?? 20,
+    layout: options.layout,
+    commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+    emulated: options.reuse?.rig.emulated,
     log,
-  );
-  home.addGateway(gateway);
-  const hk = new HomeKitAccessories({ api, log, home, pluginName: PLUGIN_NAME, platformName: PLATFORM_NAME, co2Limit: options.co2Limit });
-  for (const cached of options.cached ?? []) {
-    bridge.accessories.set(cached.UUID, cached); // Homebridge puts restored accessories on the bridge itself
-    hk.configureAccessory(cached);
-  }
-  await home.start();
-  hk.start();
+    noWait: options.noWait,
+    home: { persisted: fixture.persisted, persist: (s) => (fixture.persisted = s) },
+    beforeStart: (home) => {
+      hk = new HomeKitAccessories({ api, log, home, pluginName: PLUGIN_NAME, platformName: PLATFORM_NAME, co2Limit: options.co2Limit });
+      for (const cached of options.cached ?? []) {
+        bridge.accessories.set(cached.UUID, cached); // Homebridge puts restored accessories on the bridge itself
+        hk.configureAccessory(cached);
+      }
+      hk.start();
+    },
+  });
+  const homekit = hk as HomeKitAccessories;
+  const sim = rig.emulator;
   let pluginStopped = false;
   const stopPlugin = async () => {
     if (pluginStopped) return;
     pluginStopped = true;
-    hk.stop();
-    await home.stop();
+    homekit.stop();
+    await rig.stopPlugin();
   };
   Object.assign(fixture, {
     broker,
@@ -151,21 +138,18 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     baseTopic: sim.baseTopic,
     api,
     bridge,
-    home,
-    gateway,
-    hk,
+    home: rig.home,
+    gateway: rig.gateway,
+    hk: homekit,
     log,
+    rig,
     stopPlugin,
     close: async () => {
       await stopPlugin();
-      if (ownsSim) await sim.stop();
+      await rig.close();
       if (ownsBroker) await broker.close();
     },
   });
-  if (!options.noWait) {
-    const expected = sim.devices().length;
-    await waitFor(() => home.devices().length === expected && home.devices().every((d) => d.reachable), 'every device reachable');
-  }
   return fixture as Fixture;
 }
 

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedHome } from '../../src/simulator/sim-home.js';
+import { SimulatedHome } from '../../src/simulator/mqtt/gateway.js';
 import { authorizeQuery, openSignIn, postSignIn, REDIRECT_URI, signIn } from '../google/helpers/bed.js';
 import { startFakeHomeGraph, type FakeHomeGraph } from '../google/helpers/fake-homegraph.js';
 import { ensureBuilt, freePort, REPO_ROOT, startHomebridge, type RunningHomebridge } from '../helpers/homebridge.js';

@@ -495,7 +495,7 @@ describe('the Google endpoint under fuzzing', () => {
   }, TEST_TIMEOUT_MS);
 
   it('logged nothing as an error, is still healthy, and a valid command does reach the command path', async () => {
-    expect(bed.log.text('error')).toBe('');
+    expect(bed.log.joined('error')).toBe('');
     expect(commands).toEqual([]);
     // The same listener sees a real command: the assertions above could have failed.
     const res = await send(port, {

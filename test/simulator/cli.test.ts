@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSimulatorArgs } from '../../src/simulator/cli-args.js';
 import { runConsoleCommand } from '../../src/simulator/console-commands.js';
-import { SimulatedHome } from '../../src/simulator/sim-home.js';
+import { SimulatedHome } from '../../src/simulator/mqtt/gateway.js';
 
 describe('simulator command line', () => {
   it('has defaults that reach a local broker', () => {

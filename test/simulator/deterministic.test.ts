@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/simulator/clock.js';
 import { generateLayout } from '../../src/simulator/layout.js';
-import { SimulatedHome } from '../../src/simulator/sim-home.js';
+import { SimulatedHome } from '../../src/simulator/mqtt/gateway.js';
 import { brokers, Recorder, uniqueBase, type Broker } from './support.js';
 
 describe('simulated home on a manual clock', () => {

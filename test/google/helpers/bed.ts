@@ -1,22 +1,22 @@
 /**
  * A whole stack for Google tests: aedes broker, the simulated VELUX home, the real
- * MqttGateway and Home, and GoogleHome on 127.0.0.1 port 0, plus the account-linking flow
+ * gateway and Home (test/helpers/sim-rig.ts), and GoogleHome on 127.0.0.1 port 0, plus the account-linking flow
  * a Google client goes through (sign-in page → code → tokens) and a fulfillment caller.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { MqttGateway } from '../../../src/gateway/mqtt/gateway.js';
+import type { Gateway } from '../../../src/gateway/types.js';
 import { AccountStore, type ScryptParams } from '../../../src/google/accounts.js';
 import { GoogleHome, type GoogleTuning } from '../../../src/google/index.js';
 import { accountsFile } from '../../../src/google/paths.js';
-import { Home } from '../../../src/home/model.js';
-import type { Logger } from '../../../src/logger.js';
-import { SimulatedHome } from '../../../src/simulator/sim-home.js';
+import type { Home } from '../../../src/home/model.js';
+import type { SimulatedHome } from '../../../src/simulator/mqtt/gateway.js';
 import type { HomeLayout } from '../../../src/simulator/layout.js';
 import type { GoogleConfig } from '../../../src/config/types.js';
-import { startAedes, uniqueBaseTopic } from '../../helpers/broker.js';
+import { startAedes } from '../../helpers/broker.js';
+import { startSimRig } from '../../helpers/sim-rig.js';
 import { startFakeHomeGraph, type FakeHomeGraph } from './fake-homegraph.js';
 import { expectValidRequest } from './schemas.js';
 
@@ -28,23 +28,8 @@ export const CLIENT_SECRET = 'client-secret-0123456789';
 export const REDIRECT_URI = `https://oauth-redirect.googleusercontent.com/r/${PROJECT_ID}`;
 export const SANDBOX_REDIRECT_URI = `https://oauth-redirect-sandbox.googleusercontent.com/r/${PROJECT_ID}`;
 
-export interface LogLine {
-  level: 'info' | 'warn' | 'error' | 'debug';
-  message: string;
-}
-
-export function recordingLogger(): Logger & { lines: LogLine[]; text(level?: LogLine['level']): string } {
-  const lines: LogLine[] = [];
-  const push = (level: LogLine['level']) => (message: string) => void lines.push({ level, message });
-  return {
-    lines,
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-    debug: push('debug'),
-    text: (level) => lines.filter((l) => !level || l.level === level).map((l) => l.message).join('\n'),
-  };
-}
+export { recordingLogger } from '../../helpers/log.js';
+import { recordingLogger } from '../../helpers/log.js';
 
 export function googleConfig(extra: Partial<GoogleConfig> = {}): GoogleConfig {
   return { enabled: true, port: 0, bind: '127.0.0.1', publicUrl: 'https://home.example.test', projectId: PROJECT_ID, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, ...extra };
@@ -179,7 +164,7 @@ export interface Bed {
   url: string;
   base: string;
   sim: SimulatedHome;
-  gateway: MqttGateway;
+  gateway: Gateway;
   home: Home;
   google: GoogleHome;
   storage: string;
@@ -202,16 +187,16 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 5000, what
 
 export async function startBed(options: BedOptions = {}): Promise<Bed> {
   const broker = await startAedes();
-  const base = uniqueBaseTopic('google');
-  const sim = new SimulatedHome({ url: broker.url, baseTopic: base, layout: options.layout, timeScale: options.timeScale ?? 1 });
-  await sim.start();
-  const quiet: Logger = { info() {}, warn() {}, error() {}, debug() {} };
-  const gateway = new MqttGateway({ name: 'Test gateway', url: broker.url, baseTopic: base, commandTimeoutMs: options.commandTimeoutMs ?? 3000 }, quiet);
-  const home = new Home({ log: quiet });
-  home.addGateway(gateway);
-  await home.start();
-  const expected = sim.devices().length;
-  await waitUntil(() => home.devices().length === expected && home.devices().every((d) => d.reachable), 5000, 'the home to load');
+  const rig = await startSimRig({
+    broker,
+    topicPrefix: 'google',
+    name: 'Test gateway',
+    layout: options.layout,
+    timeScale: options.timeScale ?? 1,
+    commandTimeoutMs: options.commandTimeoutMs ?? 3000,
+  });
+  const { emulator: sim, gateway, home } = rig;
+  const base = sim.baseTopic;
 
   const storage = mkdtempSync(join(tmpdir(), 'velux-google-'));
   const accounts = new AccountStore(accountsFile(storage), { scrypt: TEST_SCRYPT });
@@ -245,11 +230,10 @@ export async function startBed(options: BedOptions = {}): Promise<Bed> {
     log,
     brokerUrl: broker.url,
     homegraph,
-    id: (deviceId) => `${base}/${deviceId}`,
+    id: (deviceId) => rig.key(deviceId),
     async close() {
       await google.stop();
-      await home.stop();
-      await sim.stop();
+      await rig.close();
       await homegraph?.close();
       await broker.close();
       rmSync(storage, { recursive: true, force: true });

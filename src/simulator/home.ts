@@ -1,17 +1,14 @@
 /**
- * A whole simulated VELUX home behind an MQTT gateway, speaking protocol 1 exactly as a real
- * gateway would (docs/gateway-protocol.md): retained bridge and device topics, commands on
- * `<base>/<id>/set` answered once on `<base>/bridge/response`, motors that take time to
- * travel, rooms whose climate reacts to people, showers, open windows and sunshine, rain
- * that closes rain-sensing windows, and fault injection for the failure paths the bridge
- * must survive.
+ * The physics of a simulated VELUX home, independent of how a gateway reports it: rooms whose
+ * climate reacts to people, showers, open windows and sunshine; motors that take time to
+ * travel; sensors that read their room; rain that closes rain-sensing windows; scripts in
+ * simulated time; and device faults (out of radio reach, obstructed, low battery, refused
+ * commands). A protocol adapter (mqtt/gateway.ts for our MQTT contract; the KIX 300 and KLF 200
+ * emulators likewise) turns its events into the protocol's messages and hands it commands.
  */
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
-import { connect, type MqttClient } from 'mqtt';
 import type { DeviceCommand, DeviceDescriptor, DeviceState } from '../gateway/types.js';
 import { isCoverType } from '../gateway/types.js';
-import { encodeDevices } from '../gateway/mqtt/codec.js';
 import { ScaledClock, type CancelTimer, type SimClock } from './clock.js';
 import {
   afterShower,
@@ -22,12 +19,12 @@ import {
   stepRoomClimate,
   type RoomClimate,
 } from './climate.js';
-import { checkCommand, readEnvelope, type GatewayErrorCode, type GatewayResponse } from './commands.js';
+import type { GatewayErrorCode } from './commands.js';
 import { defaultLayout, validateDescriptor, validateLayout, type HomeLayout } from './layout.js';
 import { motionToward, travel } from './motor.js';
 import { jitter, seededRandom, type Random } from './random.js';
 
-/** Outdoor conditions; `sunLux` drives heat gain and indoor light but is not part of `bridge/weather`. */
+/** Outdoor conditions; `sunLux` drives heat gain and indoor light but is not reported as weather. */
 export interface SimWeather {
   temperature: number;
   windSpeed: number;
@@ -35,23 +32,11 @@ export interface SimWeather {
   sunLux: number;
 }
 
-/** How the gateway answers commands: normally, never (hung), or late by `delayMs` real ms. */
-export type AnswerMode = 'normal' | 'never' | { delayMs: number };
-
-export interface SimulatedHomeOptions {
-  /** Broker URL, e.g. `mqtt://127.0.0.1:1883`. */
-  url: string;
-  /** One base topic = one gateway. Default `velux`. */
-  baseTopic?: string;
+export interface SimHomeOptions {
   /** Simulated seconds per real second. Default 1; 10 = ten times faster. Ignored when `clock` is given. */
   timeScale?: number;
   /** Default: `defaultLayout()`. */
   layout?: HomeLayout;
-  /** Default `sim-gateway`. */
-  gatewayId?: string;
-  mqttOptions?: { username?: string; password?: string; clientId?: string };
-  /** Real milliseconds before each answer (the bridge's timeout runs in real time). Default 0. */
-  responseDelayMs?: number;
   /** Simulated milliseconds between state reports of a moving cover. Default 250. */
   tickMs?: number;
   /** Simulated milliseconds between routine sensor reports. Default 30 000. */
@@ -62,48 +47,32 @@ export interface SimulatedHomeOptions {
   clock?: SimClock;
   /** Outdoor conditions at start. */
   weather?: Partial<SimWeather>;
-  /** Receives one line per notable event (rejected payloads, connection trouble). */
-  log?: (message: string) => void;
-}
-
-/** A command as it arrived on `<base>/<id>/set`, before the gateway decided anything. */
-export interface ReceivedCommand {
-  deviceId: string;
-  /** The validated command; undefined when the device is unknown or the payload invalid for it. */
-  command?: DeviceCommand;
-  transaction: string;
-  source?: string;
-  /** The payload as received (parsed JSON). */
-  payload: Record<string, unknown>;
-  /** True when this transaction was already received (it is then ignored). */
-  duplicate: boolean;
-}
-
-export interface SimulatedHomeEvents {
-  command: [received: ReceivedCommand];
-  response: [response: GatewayResponse];
-  /** A `/set` payload that could not be answered at all (no JSON object or no transaction). */
-  rejected: [rejection: { topic: string; reason: string }];
-}
-
-export interface StopOptions {
-  /**
-   * Leave the retained topics as they are (with `bridge/state` offline), as a real gateway
-   * that powers down would. Default false: clear every retained topic this home published.
-   */
-  keepRetained?: boolean;
 }
 
 /** One scripted moment, `at` simulated milliseconds after `runScript` was called. */
-export interface ScriptStep {
+export interface ScriptStep<H = SimHome> {
   at: number;
   weather?: Partial<SimWeather>;
   occupancy?: Record<string, number>;
   shower?: string;
   pressDepartureSwitch?: boolean;
   reachable?: Record<string, boolean>;
-  run?: (home: SimulatedHome) => void;
+  run?: (home: H) => void;
 }
+
+/** What the home reports; an adapter passes these on in its protocol's terms. */
+export interface SimHomeEvents {
+  /** A device reports its state (only while it is in radio reach; repeats are left out unless forced). */
+  state: [deviceId: string, state: DeviceState];
+  /** A device came into or went out of radio reach. */
+  availability: [deviceId: string, reachable: boolean];
+  /** The device list changed (`added` or `removed` names the device). */
+  devices: [change: { added?: string; removed?: string }];
+  /** The outdoor weather changed. */
+  weather: [weather: SimWeather];
+}
+
+export type CommandOutcome = { ok: true } | { ok: false; error: GatewayErrorCode; message: string };
 
 interface SimDevice {
   descriptor: DeviceDescriptor;
@@ -133,59 +102,35 @@ interface SimRoom {
 const CLIMATE_STEP_MS = 10_000;
 /** After a long stall (laptop asleep) drop the backlog instead of replaying hours at once. */
 const MAX_CLIMATE_CATCH_UP = 360;
-const RECENT_LIMIT = 1_000;
 const DEFAULT_CLIMATE: RoomClimate = { temperature: BUILDING_TEMPERATURE, humidity: BASE_HUMIDITY, co2: 600 };
 const DEFAULT_WEATHER: SimWeather = { temperature: 12, windSpeed: 3, rain: false, sunLux: 20_000 };
 /** Changes that are reported at once instead of waiting for the routine sensor interval. */
 const NOTABLE = { temperature: 0.5, humidity: 5, co2: 100 } as const;
 
-export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
-  readonly baseTopic: string;
-  readonly gatewayId: string;
+export class SimHome extends EventEmitter<SimHomeEvents> {
   readonly clock: SimClock;
 
-  private readonly options: SimulatedHomeOptions;
-  private readonly prefix: string;
   private readonly random: Random;
   private readonly tickMs: number;
   private readonly sensorIntervalMs: number;
-  private readonly log: (message: string) => void;
   private readonly deviceMap = new Map<string, SimDevice>();
   private readonly roomMap = new Map<string, SimRoom>();
   private readonly moving = new Set<SimDevice>();
-  private readonly received: ReceivedCommand[] = [];
-  private readonly seenTransactions = new Set<string>();
-  /** Removed while offline: their retained topics are cleared at the next resync. */
-  private readonly uncleared = new Set<string>();
-  /** Unacknowledged publishes per connection: a dropped connection's never settle, so they are forgotten with it. */
-  private readonly pendingPublishes = new Map<MqttClient, Set<Promise<void>>>();
-  private readonly answerTimers = new Set<NodeJS.Timeout>();
   private readonly scriptTimers = new Set<CancelTimer>();
   private readonly scriptEnds = new Set<() => void>();
   private weatherNow: SimWeather;
-  private answerMode: AnswerMode = 'normal';
-  private client: MqttClient | undefined;
-  private gatewayOnline = true;
-  private started = false;
+  private running = false;
   private stopped = false;
   private climateTimer: CancelTimer | undefined;
   private motorTimer: CancelTimer | undefined;
   private climateAt = 0;
 
-  constructor(options: SimulatedHomeOptions) {
+  constructor(options: SimHomeOptions = {}) {
     super();
-    this.options = options;
-    this.baseTopic = options.baseTopic ?? 'velux';
-    if (!/^[^+#]+$/.test(this.baseTopic) || this.baseTopic.startsWith('/') || this.baseTopic.endsWith('/')) {
-      throw new Error(`invalid base topic "${this.baseTopic}": no wildcards, no leading or trailing "/"`);
-    }
-    this.prefix = `${this.baseTopic}/`;
-    this.gatewayId = options.gatewayId ?? 'sim-gateway';
     this.clock = options.clock ?? new ScaledClock(options.timeScale ?? 1);
     this.random = seededRandom(options.seed ?? 1);
     this.tickMs = positive(options.tickMs ?? 250, 'tickMs');
     this.sensorIntervalMs = positive(options.sensorIntervalMs ?? 30_000, 'sensorIntervalMs');
-    this.log = options.log ?? (() => undefined);
     this.weatherNow = { ...DEFAULT_WEATHER, ...definedOnly(options.weather ?? {}) };
 
     const layout = options.layout ?? defaultLayout();
@@ -202,23 +147,17 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Connect, publish everything retained, and start the physics. Rejects if the broker cannot be reached. */
-  async start(): Promise<void> {
-    if (this.started) throw new Error('SimulatedHome already started');
-    this.started = true;
+  /** Start the physics (motors and climate run in simulated time from now). */
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
     this.climateAt = this.clock.now();
     for (const device of this.deviceMap.values()) device.movedAt = this.climateAt;
     this.climateTimer = this.clock.every(CLIMATE_STEP_MS, () => this.climateTick());
-    try {
-      await this.connect();
-    } catch (error) {
-      await this.stop();
-      throw error;
-    }
   }
 
-  /** Stop every timer and end the MQTT session cleanly (so the last will is not fired). */
-  async stop(options: StopOptions = {}): Promise<void> {
+  /** Stop every timer; running scripts resolve. */
+  stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.climateTimer?.();
@@ -227,70 +166,43 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     for (const cancel of this.scriptTimers) cancel();
     this.scriptTimers.clear();
     for (const end of this.scriptEnds) end();
-    for (const timer of this.answerTimers) clearTimeout(timer);
-    this.answerTimers.clear();
-
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    if (client.connected) {
-      if (options.keepRetained) {
-        this.publishOn(client, 'bridge/state', { state: 'offline' }, true);
-      } else {
-        for (const topic of this.retainedTopics()) this.publishOn(client, topic, '', true);
-      }
-      await this.flushClient(client, 2_000).catch((error: unknown) => this.log(`stop: ${asError(error).message}`));
-      await client.endAsync();
-    } else {
-      await client.endAsync(true);
-    }
-    this.pendingPublishes.delete(client);
   }
 
-  /** Resolves once the broker has acknowledged everything published so far on the current connection. */
-  async flush(timeoutMs = 5_000): Promise<void> {
-    if (this.client) await this.flushClient(this.client, timeoutMs);
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * Carry out a valid command the way the hardware would: a queued failure first, then radio
+   * reach, then the device itself (a window in rain refuses to open unless forced).
+   */
+  command(deviceId: string, command: DeviceCommand): CommandOutcome {
+    const device = this.deviceMap.get(deviceId);
+    if (!device) return { ok: false, error: 'unknown_device', message: `no device "${deviceId}"` };
+    const injected = device.failures.shift();
+    if (injected) return { ok: false, error: injected, message: `simulated ${injected} failure` };
+    if (!device.reachable) return { ok: false, error: 'unreachable', message: `${deviceId} does not answer on the radio` };
+    const refusal = this.execute(device, command);
+    return refusal ? { ok: false, ...refusal } : { ok: true };
+  }
+
+  /** Report a device's current state now, repeated or not (a gateway resyncing or asked for it). */
+  reportState(deviceId: string): void {
+    const device = this.deviceMap.get(deviceId);
+    if (device) this.report(device, true);
   }
 
   // ---------------------------------------------------------------- faults
-
-  /** Publish `bridge/state` offline and stop answering and reporting, as a gateway that lost its radio. */
-  async goOffline(): Promise<void> {
-    this.gatewayOnline = false;
-    if (this.client?.connected) this.publishOn(this.client, 'bridge/state', { state: 'offline' }, true);
-    await this.flush();
-  }
-
-  /** Back online: reconnects if needed, republishes everything and publishes `bridge/state` online. */
-  async goOnline(): Promise<void> {
-    this.gatewayOnline = true;
-    if (this.stopped) throw new Error('SimulatedHome is stopped');
-    if (!this.client) await this.connect();
-    else if (this.client.connected) this.publishAll();
-    await this.flush();
-  }
-
-  /** Drop the TCP connection without a DISCONNECT so the broker publishes the last will. */
-  async disconnectUnclean(): Promise<void> {
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    this.pendingPublishes.delete(client);
-    await client.endAsync(true);
-  }
-
-  setAnswerMode(mode: AnswerMode): void {
-    if (typeof mode === 'object' && !(mode.delayMs >= 0)) throw new RangeError('delayMs must be >= 0');
-    this.answerMode = mode;
-  }
 
   /** Radio reachability of one device: commands are answered `unreachable` and its reports stop. */
   setReachable(deviceId: string, reachable: boolean): void {
     const device = this.device(deviceId);
     if (device.reachable === reachable) return;
     device.reachable = reachable;
-    this.publishAvailability(device);
-    if (reachable) this.publishState(device);
+    this.emit('availability', deviceId, reachable);
+    if (reachable) this.report(device);
+  }
+
+  reachable(deviceId: string): boolean {
+    return this.device(deviceId).reachable;
   }
 
   /** Answer the next `count` valid commands to a device with `error` (e.g. `busy`, `internal`). */
@@ -304,7 +216,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     const device = this.cover(deviceId);
     if (obstructed) this.halt(device);
     device.obstructed = obstructed;
-    this.publishState(device);
+    this.report(device);
   }
 
   setBattery(deviceId: string, percent: number): void {
@@ -312,13 +224,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     if (!(percent >= 0 && percent <= 100)) throw new RangeError('battery must be 0..100');
     device.battery = Math.round(percent);
     if (device.descriptor.type === 'sensor') device.reading = { ...device.reading, battery: device.battery };
-    this.publishState(device);
-  }
-
-  /** Publish anything on `<base>/<topicSuffix>` (fuzz tests of the bridge's codec). */
-  async publishRaw(topicSuffix: string, payload: string | Buffer, options: { retain?: boolean } = {}): Promise<void> {
-    if (this.client?.connected) this.publishOn(this.client, topicSuffix, payload, options.retain ?? false);
-    await this.flush();
+    this.report(device);
   }
 
   // ---------------------------------------------------------------- devices
@@ -329,30 +235,18 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     const device = this.insertDevice(structuredClone(descriptor), initialState);
     device.movedAt = this.clock.now();
     if (descriptor.type === 'sensor') device.reading = this.readSensor(device);
-    if (!this.canReport()) return;
-    this.publishDevices();
-    this.publishState(device);
-    this.publishAvailability(device);
+    this.emit('devices', { added: descriptor.id });
   }
 
-  /** Remove a device: `bridge/devices` is republished and its retained topics are cleared. */
   removeDevice(deviceId: string): void {
     const device = this.device(deviceId);
     this.deviceMap.delete(deviceId);
     this.moving.delete(device);
-    this.uncleared.add(deviceId);
-    if (!this.canReport()) return;
-    this.publishDevices();
-    this.clearRemoved();
+    this.emit('devices', { removed: deviceId });
   }
 
-  private clearRemoved(): void {
-    if (!this.client) return;
-    for (const id of this.uncleared) {
-      this.publishOn(this.client, id, '', true);
-      this.publishOn(this.client, `${id}/availability`, '', true);
-    }
-    this.uncleared.clear();
+  has(deviceId: string): boolean {
+    return this.deviceMap.has(deviceId);
   }
 
   /** Someone presses the physical departure switch: `away` flips. Returns the new value. */
@@ -362,7 +256,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
       : [...this.deviceMap.values()].find((candidate) => candidate.descriptor.type === 'departure_switch');
     if (!device || device.descriptor.type !== 'departure_switch') throw new Error('this home has no departure switch');
     device.away = !device.away;
-    this.publishState(device);
+    this.report(device);
     return device.away;
   }
 
@@ -388,12 +282,15 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     if (change.rain !== undefined && typeof change.rain !== 'boolean') throw new TypeError('weather rain must be a boolean');
     const rainBefore = this.weatherNow.rain;
     this.weatherNow = { ...this.weatherNow, ...definedOnly(change) };
-    this.publishWeather();
+    this.emit('weather', this.weather());
     if (this.weatherNow.rain !== rainBefore) this.rainChanged(this.weatherNow.rain);
   }
 
-  /** Play a timeline in simulated time; resolves after the last step (or when the home stops). */
-  runScript(steps: readonly ScriptStep[]): Promise<void> {
+  /**
+   * Play a timeline in simulated time; resolves after the last step (or when the home stops).
+   * `target` is what a step's `run` gets (an adapter passes itself).
+   */
+  runScript<H = SimHome>(steps: readonly ScriptStep<H>[], target: H = this as unknown as H): Promise<void> {
     return new Promise((resolve) => {
       let remaining = steps.length;
       const end = (): void => {
@@ -405,7 +302,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
       for (const step of [...steps].sort((a, b) => a.at - b.at)) {
         const cancel = this.clock.after(step.at, () => {
           this.scriptTimers.delete(cancel);
-          this.applyStep(step);
+          this.applyStep(step, target);
           if (--remaining === 0) end();
         });
         this.scriptTimers.add(cancel);
@@ -415,7 +312,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
 
   // ---------------------------------------------------------------- accessors
 
-  /** The device's current full state (what the gateway reports), or undefined for an unknown id. */
+  /** The device's current full state, or undefined for an unknown id. */
   state(deviceId: string): DeviceState | undefined {
     const device = this.deviceMap.get(deviceId);
     return device ? this.stateOf(device) : undefined;
@@ -423,6 +320,10 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
 
   devices(): DeviceDescriptor[] {
     return [...this.deviceMap.values()].map((device) => structuredClone(device.descriptor));
+  }
+
+  descriptor(deviceId: string): DeviceDescriptor | undefined {
+    return this.deviceMap.get(deviceId)?.descriptor;
   }
 
   rooms(): string[] {
@@ -438,238 +339,16 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     return { ...this.weatherNow };
   }
 
-  /** Every `/set` received so far (the latest 1000), oldest first. */
-  receivedCommands(): readonly ReceivedCommand[] {
-    return [...this.received];
-  }
+  // ---------------------------------------------------------------- devices and motors
 
-  get connected(): boolean {
-    return this.client?.connected ?? false;
-  }
-
-  // ---------------------------------------------------------------- MQTT
-
-  private connect(): Promise<void> {
-    const { username, password, clientId } = this.options.mqttOptions ?? {};
-    const client = connect(this.options.url, {
-      clientId: clientId ?? `velux-sim-${this.gatewayId}-${Math.random().toString(16).slice(2, 10)}`,
-      username,
-      password,
-      clean: true,
-      reconnectPeriod: 1_000,
-      connectTimeout: 10_000,
-      will: { topic: `${this.prefix}bridge/state`, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
-    });
-    this.client = client;
-    return new Promise((resolve, reject) => {
-      let first = true;
-      const failFirst = (error: Error): void => {
-        if (!first) return;
-        first = false;
-        if (this.client === client) this.client = undefined;
-        client.end(true);
-        reject(new Error(`cannot connect to ${this.options.url}: ${error.message}`));
-      };
-      client.on('connect', () => {
-        if (this.client !== client) return;
-        disableNagle(client);
-        this.onConnect(client).then(
-          () => {
-            if (first) {
-              first = false;
-              resolve();
-            }
-          },
-          (error: unknown) => {
-            if (first) failFirst(asError(error));
-            else this.log(`resync after reconnect failed: ${asError(error).message}`);
-          },
-        );
-      });
-      client.on('error', (error) => {
-        if (first) failFirst(error);
-        else this.log(`MQTT error: ${error.message}`);
-      });
-      client.on('close', () => {
-        if (first) failFirst(new Error('connection closed'));
-      });
-      client.on('message', (topic, payload) => {
-        if (this.client === client) this.onMessage(topic, payload);
-      });
-    });
-  }
-
-  /** On every (re)connect: subscribe, then make the retained topics the truth again. */
-  private async onConnect(client: MqttClient): Promise<void> {
-    await client.subscribeAsync([`${this.prefix}+/set`, `${this.prefix}+/get`], { qos: 1 });
-    if (this.gatewayOnline) this.publishAll();
-    else this.publishOn(client, 'bridge/state', { state: 'offline' }, true);
-    await this.flushClient(client, 10_000);
-  }
-
-  private onMessage(topic: string, payload: Buffer): void {
-    if (!topic.startsWith(this.prefix)) return;
-    const parts = topic.slice(this.prefix.length).split('/');
-    const [deviceId, verb] = parts;
-    if (parts.length !== 2 || !deviceId || deviceId === 'bridge') return;
-    if (verb === 'set') this.handleSet(topic, deviceId, payload);
-    else if (verb === 'get') this.handleGet(deviceId);
-  }
-
-  private handleSet(topic: string, deviceId: string, payload: Buffer): void {
-    const envelope = readEnvelope(payload);
-    if (!envelope.ok) {
-      this.log(`${topic}: ignored, ${envelope.reason}`);
-      this.emit('rejected', { topic, reason: envelope.reason });
-      return;
-    }
-    const { transaction, source, body } = envelope;
-    const device = this.deviceMap.get(deviceId);
-    const check = device ? checkCommand(device.descriptor.type, body, source) : undefined;
-    const duplicate = this.seenTransactions.has(transaction);
-    this.remember(transaction, {
-      deviceId,
-      command: check?.ok ? check.command : undefined,
-      transaction,
-      source: typeof source === 'string' ? source : undefined,
-      payload: body,
-      duplicate,
-    });
-    // A hung or offline gateway hears the command but neither acts nor answers.
-    if (duplicate || !this.gatewayOnline || this.answerMode === 'never') return;
-
-    if (!device || !check) return this.answerError(transaction, 'unknown_device', `no device "${deviceId}"`);
-    if (!check.ok) return this.answerError(transaction, 'invalid', check.message);
-    const injected = device.failures.shift();
-    if (injected) return this.answerError(transaction, injected, `simulated ${injected} failure`);
-    if (!device.reachable) return this.answerError(transaction, 'unreachable', `${deviceId} does not answer on the radio`);
-    const refusal = this.execute(device, check.command);
-    if (refusal) return this.answerError(transaction, refusal.error, refusal.message);
-    this.answer({ transaction, status: 'ok' });
-  }
-
-  private handleGet(deviceId: string): void {
-    const device = this.deviceMap.get(deviceId);
-    if (!device || !this.canReport() || !this.client) return;
-    if (device.reachable) this.publishState(device, true);
-    else if (device.reported) this.publishOn(this.client, deviceId, device.reported, true);
-    this.publishAvailability(device);
-  }
-
-  private remember(transaction: string, received: ReceivedCommand): void {
-    this.seenTransactions.add(transaction);
-    if (this.seenTransactions.size > RECENT_LIMIT) {
-      const oldest = this.seenTransactions.values().next().value;
-      if (oldest !== undefined) this.seenTransactions.delete(oldest);
-    }
-    this.received.push(received);
-    if (this.received.length > RECENT_LIMIT) this.received.shift();
-    this.emit('command', received);
-  }
-
-  private answerError(transaction: string, error: GatewayErrorCode, message: string): void {
-    this.answer({ transaction, status: 'error', error, message });
-  }
-
-  private answer(response: GatewayResponse): void {
-    const delayMs = typeof this.answerMode === 'object' ? this.answerMode.delayMs : (this.options.responseDelayMs ?? 0);
-    const send = (): void => {
-      if (!this.client?.connected || !this.gatewayOnline) return;
-      this.publishOn(this.client, 'bridge/response', response, false);
-      this.emit('response', response);
-    };
-    if (delayMs <= 0) return send();
-    // Real time on purpose: the bridge measures its command timeout in real time.
-    const timer = setTimeout(() => {
-      this.answerTimers.delete(timer);
-      send();
-    }, delayMs);
-    this.answerTimers.add(timer);
-  }
-
-  private canReport(): boolean {
-    return this.gatewayOnline && (this.client?.connected ?? false);
-  }
-
-  private publishAll(): void {
-    const client = this.client;
-    if (!client) return;
-    this.publishOn(client, 'bridge/info', {
-      protocol: 1,
-      gateway: { id: this.gatewayId, model: 'KIG 300', firmware: '1.0.0-sim' },
-    });
-    this.publishDevices();
-    this.clearRemoved();
-    this.publishWeather();
-    for (const device of this.deviceMap.values()) {
-      this.publishState(device, true);
-      this.publishAvailability(device);
-    }
-    // Last, so a bridge that sees "online" already has the whole home.
-    this.publishOn(client, 'bridge/state', { state: 'online' }, true);
-  }
-
-  private publishDevices(): void {
-    if (this.canReport() && this.client) this.publishOn(this.client, 'bridge/devices', encodeDevices(this.devices()));
-  }
-
-  private publishWeather(): void {
-    if (!this.canReport() || !this.client) return;
-    const { temperature, windSpeed, rain } = this.weatherNow;
-    const payload = { temperature: round(temperature, 1), wind_speed: round(windSpeed, 1), rain };
-    this.publishOn(this.client, 'bridge/weather', payload);
-  }
-
-  private publishAvailability(device: SimDevice): void {
-    if (!this.canReport() || !this.client) return;
-    this.publishOn(this.client, `${device.descriptor.id}/availability`, { state: device.reachable ? 'online' : 'offline' });
-  }
-
-  /** Report a device's state; an unreachable device's reports never reach the gateway. */
-  private publishState(device: SimDevice, force = false): void {
-    if (!device.reachable || !this.canReport() || !this.client) return;
-    if (!this.deviceMap.has(device.descriptor.id)) return;
+  /** Emit a device's state; an unreachable device's reports never reach the gateway. */
+  private report(device: SimDevice, force = false): void {
+    if (!device.reachable || !this.deviceMap.has(device.descriptor.id)) return;
     const state = this.stateOf(device);
     if (!force && device.reported && sameState(device.reported, state)) return;
     device.reported = state;
-    this.publishOn(this.client, device.descriptor.id, state, true);
+    this.emit('state', device.descriptor.id, state);
   }
-
-  private publishOn(client: MqttClient, suffix: string, payload: unknown, retain = true): void {
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
-    const topic = `${this.prefix}${suffix}`;
-    const pending = client.publishAsync(topic, body, { qos: 1, retain }).then(
-      () => undefined,
-      (error: unknown) => this.log(`publish to ${topic} failed: ${asError(error).message}`),
-    );
-    let pendingSet = this.pendingPublishes.get(client);
-    if (!pendingSet) this.pendingPublishes.set(client, (pendingSet = new Set()));
-    const set = pendingSet;
-    set.add(pending);
-    void pending.finally(() => set.delete(pending));
-  }
-
-  private async flushClient(client: MqttClient, timeoutMs: number): Promise<void> {
-    const pending = this.pendingPublishes.get(client);
-    if (!pending || pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`broker did not acknowledge publishes within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      while (pending.size > 0) await Promise.race([Promise.all([...pending]), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private retainedTopics(): string[] {
-    const ids = [...this.deviceMap.keys(), ...this.uncleared];
-    const deviceTopics = ids.flatMap((id) => [id, `${id}/availability`]);
-    return [...deviceTopics, 'bridge/devices', 'bridge/info', 'bridge/weather', 'bridge/state'];
-  }
-
-  // ---------------------------------------------------------------- devices and motors
 
   private insertDevice(descriptor: DeviceDescriptor, initial: DeviceState = {}): SimDevice {
     const type = descriptor.type;
@@ -711,12 +390,12 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
   private execute(device: SimDevice, command: DeviceCommand): { error: GatewayErrorCode; message: string } | undefined {
     if ('away' in command) {
       device.away = command.away;
-      this.publishState(device);
+      this.report(device);
       return undefined;
     }
     if ('stop' in command) {
       this.halt(device);
-      this.publishState(device);
+      this.report(device);
       return undefined;
     }
     this.settle(device);
@@ -735,7 +414,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
       this.moving.add(device);
       this.motorTimer ??= this.clock.every(this.tickMs, () => this.motorTick());
     }
-    this.publishState(device);
+    this.report(device);
   }
 
   /** Stop where the motor is now, on a whole percent. */
@@ -747,7 +426,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
 
   /**
    * Bring `position` up to the current simulated time. Reading state must not end a movement:
-   * only the motor tick does, so that the final "stopped" state is always published.
+   * only the motor tick does, so that the final "stopped" state is always reported.
    */
   private settle(device: SimDevice): void {
     const now = this.clock.now();
@@ -759,7 +438,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     for (const device of [...this.moving]) {
       this.settle(device);
       if (device.position === device.target) this.moving.delete(device);
-      this.publishState(device);
+      this.report(device);
     }
     if (this.moving.size === 0) {
       this.motorTimer?.();
@@ -777,7 +456,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
         device.obstructed = false;
         this.moveTo(device, 0);
       }
-      this.publishState(device);
+      this.report(device);
     }
   }
 
@@ -849,7 +528,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
       const due = !notableOnly && now - device.reportedAt >= this.sensorIntervalMs;
       if (due || changedNotably(before, device.reading)) {
         device.reportedAt = now;
-        this.publishState(device, true);
+        this.report(device, true);
       }
     }
   }
@@ -871,13 +550,13 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     return withBattery(reading, device.battery);
   }
 
-  private applyStep(step: ScriptStep): void {
+  private applyStep<H>(step: ScriptStep<H>, target: H): void {
     if (step.weather) this.setWeather(step.weather);
     for (const [room, people] of Object.entries(step.occupancy ?? {})) this.setOccupancy(room, people);
     if (step.shower !== undefined) this.shower(step.shower);
     if (step.pressDepartureSwitch) this.pressDepartureSwitch();
     for (const [id, reachable] of Object.entries(step.reachable ?? {})) this.setReachable(id, reachable);
-    step.run?.(this);
+    step.run?.(target);
   }
 
   // ---------------------------------------------------------------- lookups
@@ -930,7 +609,7 @@ function clampPercent(value: number): number {
   return Math.min(100, Math.max(0, Math.round(value)));
 }
 
-function round(value: number, decimals: number): number {
+export function round(value: number, decimals: number): number {
   const factor = 10 ** decimals;
   return Math.round(value * factor) / factor;
 }
@@ -938,17 +617,4 @@ function round(value: number, decimals: number): number {
 function positive(value: number, name: string): number {
   if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number`);
   return value;
-}
-
-/**
- * A gateway answers with several small packets in a row (PUBACK, state, response); with
- * Nagle's algorithm on, each burst waits ~40 ms for a delayed ACK. Only TCP sockets have it.
- */
-function disableNagle(client: MqttClient): void {
-  const stream: unknown = client.stream;
-  if (stream instanceof Socket) stream.setNoDelay(true);
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
