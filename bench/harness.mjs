@@ -249,12 +249,13 @@ export async function startSimulators(url, homes, { cpu } = {}) {
  * bridges included), as src/demo/main.ts starts it. `probeDir` enables the probe (event-loop
  * delay, accessory counts) in every Homebridge process; `cpuProfDir` adds --cpu-prof.
  */
-export async function startHomebridge({ platforms, pluginPath = repoRoot, probeDir, cpuProfDir, echo = false, waitFor = /is running on port \d+/, timeoutMs = 60_000 }) {
+export async function startHomebridge({ platforms, pluginPath = repoRoot, probeDir, cpuProfDir, echo = false, waitFor = /is running on port \d+/, timeoutMs = 60_000, matter }) {
   const storagePath = tempDir('velux-bench-hb-');
   const username = randomUsername();
   const port = await freePort();
   const config = {
-    bridge: { name: 'VELUX Bench', username, port, pin: PIN, bind: ['127.0.0.1'], advertiser: 'ciao' },
+    // `matter`: a bridge.matter block. Matter's mDNS wants an interface name ("lo"); HAP takes either.
+    bridge: { name: 'VELUX Bench', username, port, pin: PIN, bind: [matter ? 'lo' : '127.0.0.1'], advertiser: 'ciao', ...(matter ? { matter } : {}) },
     accessories: [],
     platforms,
   };
@@ -267,7 +268,8 @@ export async function startHomebridge({ platforms, pluginPath = repoRoot, probeD
   const startedWall = performance.timeOrigin + started;
   const child = track(
     spawn(process.execPath, args, {
-      cwd: repoRoot,
+      // Homebridge keeps Matter data only under ~/.homebridge, /var/lib/homebridge or its working directory.
+      cwd: matter ? storagePath : repoRoot,
       detached: true, // its own process group: child bridges are killed with it
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: '0', BENCH_PROBE_DIR: probeDir ?? '' },

@@ -62,8 +62,6 @@ export class TestMatterController {
       environment: { environment, id: `controller-${++environmentCounter}` },
       autoConnect: false,
       adminFabricLabel: 'VELUX test',
-      // Reports as they happen (the default floor of 1 s merges a short movement into one report).
-      subscribeMinIntervalFloorSeconds: 0,
     });
     await controller.start();
     return new TestMatterController(controller, dir, address);
@@ -95,14 +93,15 @@ export class TestMatterController {
     const nodeId = this.nodeId ?? this.controller.getCommissionedNodes()[0];
     if (nodeId === undefined) throw new Error('no commissioned node');
     this.nodeId = nodeId;
-    const node = await this.controller.getNode(nodeId);
+    // connectNode hands the subscription floor to the node (getNode + connect() keeps the 1 s default,
+    // which merges a short movement into one report).
+    const node = await this.controller.connectNode(nodeId, { subscribeMinIntervalFloorSeconds: 0 });
     this.node = node;
     node.events.attributeChanged.on(({ path, value }) => {
       this.reports.push({ at: performance.now(), endpoint: Number(path.endpointId), cluster: Number(path.clusterId), attribute: path.attributeName, value });
     });
-    if (!node.remoteInitializationDone || !node.isConnected) {
+    if (!node.remoteInitializationDone) {
       const initialized = new Promise<void>((resolve) => node.events.initializedFromRemote.once(() => resolve()));
-      node.connect();
       await within(initialized, timeoutMs, 'the controller to read the bridge');
     }
     return node;
