@@ -8,17 +8,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { SimulatedHome } from '../simulator/index.js';
 import { AccountStore } from '../google/accounts.js';
 import { accountsFile } from '../google/paths.js';
+import { googleRedirectUris } from '../google/config.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SETUP_CODE = '031-45-154';
 const DEMO_ACCOUNT = { name: 'demo', password: 'demo-password' };
+const DEMO_GOOGLE = { projectId: 'velux-climate-demo', clientId: 'demo-client-id', clientSecret: 'demo-client-secret-change-me' };
+
+/** The link Google opens when someone links the demo's project: the sign-in page, working. */
+function demoSignInLink(port: number): string {
+  const query = new URLSearchParams({
+    client_id: DEMO_GOOGLE.clientId,
+    redirect_uri: googleRedirectUris(DEMO_GOOGLE.projectId)[0]!,
+    state: 'try-it-locally',
+    response_type: 'code',
+  });
+  return `http://127.0.0.1:${port}/oauth/authorize?${query.toString()}`;
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -117,9 +130,7 @@ function writeHomebridgeConfig(): void {
           enabled: true,
           port: googlePort,
           bind: '127.0.0.1',
-          projectId: 'velux-climate-demo',
-          clientId: 'demo-client-id',
-          clientSecret: 'demo-client-secret-change-me',
+          ...DEMO_GOOGLE,
           pin: '1234',
         },
         climate: { enabled: true },
@@ -159,7 +170,10 @@ async function main(): Promise<void> {
   const accounts = new AccountStore(accountsFile(storage), {});
   if (accounts.list().length === 0) await accounts.add(DEMO_ACCOUNT.name, DEMO_ACCOUNT.password, 'admin');
   const homebridgeBin = homebridgeBinary();
-  const child: ChildProcess = spawn(process.execPath, [homebridgeBin, '-I', '-U', storage, '-P', repoRoot, '--strict-plugin-resolution'], {
+  // HAP-NodeJS listens on every interface whatever `bind` says: without --lan, a preload keeps
+  // every server of the demo's Homebridge on 127.0.0.1.
+  const loopbackOnly = args.lan ? [] : ['--import', pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'loopback-only.js')).href];
+  const child: ChildProcess = spawn(process.execPath, [...loopbackOnly, homebridgeBin, '-I', '-U', storage, '-P', repoRoot, '--strict-plugin-resolution'], {
     // Homebridge keeps Matter data only under ~/.homebridge, /var/lib/homebridge or its working directory.
     cwd: storage,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -185,7 +199,8 @@ async function main(): Promise<void> {
   HomeKit   Add Accessory → More options → "VELUX Demo", setup code ${SETUP_CODE}
             (bridge on port ${hapPort}${args.lan ? ', all interfaces' : '; 127.0.0.1 only: run npm start -- --lan to pair a phone'})
   Google    fulfillment http://127.0.0.1:${googlePort}/smarthome (demo PIN 1234)
-            sign-in page http://127.0.0.1:${googlePort}/oauth/authorize — demo account "${DEMO_ACCOUNT.name}" / "${DEMO_ACCOUNT.password}"
+            sign in as Google would: ${demoSignInLink(googlePort)}
+            demo account "${DEMO_ACCOUNT.name}" / "${DEMO_ACCOUNT.password}"; then docs/google-home.md, "Try Google Home locally"
             manage accounts: node dist/cli/main.js --storage ${storage} users list
 ${
         args.matter
@@ -232,6 +247,42 @@ ${
   });
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // `npm start` forwards a signal sent to npm alone (an IDE's stop button, a service manager)
+  // to its shell, which dies without passing it on: stop when whoever started us is gone.
+  const watched = launchers();
+  const watch = setInterval(() => {
+    if (watched.some((pid) => !alive(pid))) {
+      console.log('[demo] the process that started the demo is gone; stopping');
+      clearInterval(watch);
+      void stop(0);
+    }
+  }, 300);
+  watch.unref();
+}
+
+/** The parent, and under `npm start` also npm itself (the shell's parent); never init. */
+function launchers(): number[] {
+  const pids = [process.ppid];
+  if (process.env['npm_lifecycle_event']) {
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may contain spaces and parentheses.
+      const stat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+      const grandparent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (Number.isInteger(grandparent)) pids.push(grandparent);
+    } catch {
+      // not Linux: the parent alone
+    }
+  }
+  return pids.filter((pid) => pid > 1);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 main().catch((err: unknown) => {
