@@ -13,7 +13,7 @@ import { CliError } from './io.js';
 export const usersGroup: CommandGroup = {
   name: 'users',
   summary: 'local accounts for linking Google Home (one admin, up to 20 guests)',
-  usage: ['users add <name> [--guest | --admin]', 'users list [--json]', 'users remove <name>', 'users passwd <name>'],
+  usage: ['users add <name> [--guest | --admin]', 'users list [--json]', 'users remove <name>', 'users passwd <name>', 'users unlink <name>'],
   async run(args, context) {
     const [sub, ...rest] = args;
     switch (sub) {
@@ -25,8 +25,10 @@ export const usersGroup: CommandGroup = {
         return remove(rest, context);
       case 'passwd':
         return passwd(rest, context);
+      case 'unlink':
+        return unlink(rest, context);
       default:
-        throw new CliError(`users: expected add, list, remove or passwd${sub ? `, not "${sub}"` : ''}`, 2);
+        throw new CliError(`users: expected add, list, remove, passwd or unlink${sub ? `, not "${sub}"` : ''}`, 2);
     }
   },
 };
@@ -80,7 +82,7 @@ async function list(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new CliError('usage: velux-climate users list [--json]', 2);
   const accounts = store(context).list();
-  const links = readLinkCounts(googleTokensFile(context.storagePath));
+  const links = readLinkCounts(googleTokensFile(context.storagePath), new Map(accounts.map((a) => [a.id, a.linkEpoch ?? 0])));
   const rows = accounts.map((a: Account) => ({ name: a.name, role: a.role, googleLinks: links.get(a.id) ?? 0, createdAt: a.createdAt }));
   const { stdout } = context.io;
   if (values.json) {
@@ -112,6 +114,17 @@ async function passwd(args: string[], context: CliContext): Promise<number> {
   if (!accounts.byName(name)) throw new CliError(`there is no account named "${name}"`);
   const password = await newPassword(context, name);
   const account = await accounts.setPassword(name, password);
-  context.io.stdout.write(`Changed the password of ${account.name}. Existing Google Home links keep working.\n`);
+  context.io.stdout.write(`Changed the password of ${account.name}. ${LINKS_END}\n`);
   return 0;
 }
+
+/** Ends someone's Google links without touching their account: they can link again with their password. */
+async function unlink(args: string[], context: CliContext): Promise<number> {
+  const { name } = oneName(args, 'unlink');
+  const account = store(context).unlink(name);
+  context.io.stdout.write(`Ended the Google Home links of ${account.name}; they can sign in to link again. ${LINKS_END}\n`);
+  return 0;
+}
+
+const LINKS_END =
+  'Their existing Google Home links stop working at once if Homebridge runs (within a second), otherwise when it next starts.';

@@ -5,7 +5,7 @@
  * Google endpoint). Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -137,7 +137,10 @@ function writeHomebridgeConfig(): void {
       },
     ],
   };
-  writeFileSync(join(storage, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  // It holds the client secret and the PIN: readable by its owner only, as the plugin's own files.
+  const file = join(storage, 'config.json');
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 /** Homebridge's package does not export its package.json, so find its folder from the main entry. */

@@ -46,6 +46,11 @@ const AccountSchema = z.object({
   createdAt: z.string(),
   passwordChangedAt: z.string(),
   password: PasswordHashSchema,
+  /**
+   * Grows with every new password and every `users unlink`: Google links made in an older
+   * epoch are revoked by the server (absent in files of v0.1: 0).
+   */
+  linkEpoch: z.number().int().min(0).optional(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
@@ -224,6 +229,16 @@ export class AccountStore {
     return renewed;
   }
 
+  /** Ends every Google link of a person (the server revokes them when it sees the change); they can link again. */
+  unlink(name: string): Account {
+    this.refresh();
+    const account = this.byName(name);
+    if (!account) throw new AccountError(`there is no account named "${name}"`);
+    const updated: Account = { ...account, linkEpoch: (account.linkEpoch ?? 0) + 1 };
+    this.write({ ...this.document, accounts: this.document.accounts.map((a) => (a.id === account.id ? updated : a)) });
+    return updated;
+  }
+
   async setPassword(name: string, password: string): Promise<Account> {
     const problem = passwordProblem(password);
     if (problem) throw new AccountError(problem);
@@ -231,7 +246,8 @@ export class AccountStore {
     this.refresh();
     const account = this.byName(name);
     if (!account) throw new AccountError(`there is no account named "${name}"`);
-    const updated: Account = { ...account, password: hash, passwordChangedAt: new Date(this.now()).toISOString() };
+    // A new password also ends every Google link made with the old one.
+    const updated: Account = { ...account, password: hash, passwordChangedAt: new Date(this.now()).toISOString(), linkEpoch: (account.linkEpoch ?? 0) + 1 };
     this.write({ ...this.document, accounts: this.document.accounts.map((a) => (a.id === account.id ? updated : a)) });
     return updated;
   }

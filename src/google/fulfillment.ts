@@ -91,7 +91,8 @@ export class Fulfillment {
   }
 
   private query(body: SmartHomeV1QueryRequest): SmartHomeV1QueryResponse {
-    const devices: Record<string, States> = {};
+    // Null prototype: ids such as "__proto__" are answered like any other, not swallowed.
+    const devices = Object.create(null) as Record<string, States>;
     for (const input of body.inputs) {
       for (const { id } of input.payload.devices) {
         devices[id] = googleEntity(this.options.home, id)?.query() ?? { online: false, status: 'ERROR', errorCode: 'deviceNotFound' };

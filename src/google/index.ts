@@ -104,7 +104,16 @@ export class GoogleHome {
     });
     const oauth = createOAuth({
       config,
-      model: createOAuthModel({ clientId: config.clientId, clientSecret: config.clientSecret, redirectUris: config.redirectUris, people, tokens, now }),
+      model: createOAuthModel({
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        redirectUris: config.redirectUris,
+        people,
+        tokens,
+        now,
+        onCodeReplay: (userId) =>
+          log.warn(`Google Home: an authorization code of ${people.account(userId)?.name ?? 'a removed account'} was used twice; revoked the Google link it had created`),
+      }),
       people,
       log,
       now,

@@ -21,11 +21,17 @@ export class LinkedPeople {
     const generation = this.accounts.generation;
     if (generation === this.reconciled) return;
     this.reconciled = generation;
-    const ids = new Set(this.accounts.list().map((a) => a.id));
+    const accounts = new Map(this.accounts.list().map((a) => [a.id, a]));
     for (const userId of this.tokens.knownUserIds()) {
-      if (ids.has(userId)) continue;
-      const links = this.tokens.revokeUser(userId);
-      this.log.info(`Google Home: revoked the sign-ins of a removed account (${links} Google link(s))`);
+      const account = accounts.get(userId);
+      if (!account) {
+        const links = this.tokens.revokeUser(userId);
+        this.log.info(`Google Home: revoked the sign-ins of a removed account (${links} Google link(s))`);
+        continue;
+      }
+      // A new password or `users unlink` starts a new link epoch: older links end.
+      const links = this.tokens.revokeOtherEpochs(userId, account.linkEpoch ?? 0);
+      if (links > 0) this.log.info(`Google Home: ended ${links} Google link(s) of ${account.name} (password changed or unlinked)`);
     }
   }
 

@@ -28,6 +28,8 @@ export interface OAuthModelOptions {
   people: LinkedPeople;
   tokens: GoogleTokenStore;
   now: () => number;
+  /** A redeemed code came back: its link was revoked (for the log). */
+  onCodeReplay?: (userId: string) => void;
 }
 
 export type OAuthModel = OAuth2Server.AuthorizationCodeModel & OAuth2Server.RefreshTokenModel;
@@ -80,6 +82,7 @@ export function createOAuthModel(options: OAuthModelOptions): OAuthModel {
     async saveAuthorizationCode(code, _client, user) {
       const saved = tokens.saveCode(code.authorizationCode, {
         userId: asUser(user).id,
+        epoch: people.account(asUser(user).id)?.linkEpoch ?? 0,
         clientId: client.id,
         redirectUri: code.redirectUri,
         scope: code.scope,
@@ -90,8 +93,17 @@ export function createOAuthModel(options: OAuthModelOptions): OAuthModel {
     },
 
     async getAuthorizationCode(authorizationCode: string) {
+      people.check(); // first: a changed accounts file may revoke what is looked up here
       const record = tokens.findCode(authorizationCode);
-      if (!record) return false;
+      if (!record) {
+        // A code presented again after it was redeemed: whoever holds it now may have stolen
+        // it, so the tokens its first redemption issued are revoked (RFC 6749 §4.1.2).
+        const used = tokens.findUsedCode(authorizationCode);
+        if (used?.linkId && tokens.revokeLink(used.linkId)) options.onCodeReplay?.(used.userId);
+        return false;
+      }
+      const account = people.account(record.userId);
+      if (!account || (record.epoch ?? 0) !== (account.linkEpoch ?? 0)) return false;
       const user = userFor(record.userId);
       if (!user) return false;
       return {
@@ -107,8 +119,8 @@ export function createOAuthModel(options: OAuthModelOptions): OAuthModel {
     },
 
     async revokeAuthorizationCode(code) {
-      // Single use: only the first redemption finds the code to delete.
-      return tokens.deleteCode(code.authorizationCode);
+      // Single use: only the first redemption finds it unused.
+      return tokens.useCode(code.authorizationCode);
     },
 
     async saveToken(token, _client, user) {
@@ -116,7 +128,9 @@ export function createOAuthModel(options: OAuthModelOptions): OAuthModel {
       let linkId = person.linkId;
       if (token.refreshToken) {
         // Code exchange: a new link with a refresh token that does not expire (revocable).
-        linkId = tokens.createLink(token.refreshToken, { userId: person.id, clientId: client.id, scope: token.scope }).id;
+        const epoch = people.account(person.id)?.linkEpoch ?? 0;
+        linkId = tokens.createLink(token.refreshToken, { userId: person.id, clientId: client.id, scope: token.scope, epoch }).id;
+        if (token.authorizationCode) tokens.noteCodeLink(token.authorizationCode, linkId);
       }
       if (!linkId) return false;
       const access = tokens.saveAccessToken(token.accessToken, { userId: person.id, clientId: client.id, linkId, scope: token.scope });
@@ -131,6 +145,7 @@ export function createOAuthModel(options: OAuthModelOptions): OAuthModel {
     },
 
     async getAccessToken(accessToken: string) {
+      people.check();
       const record = tokens.findAccessToken(accessToken);
       if (!record) return false;
       const user = userFor(record.userId, record.linkId);
@@ -139,6 +154,7 @@ export function createOAuthModel(options: OAuthModelOptions): OAuthModel {
     },
 
     async getRefreshToken(refreshToken: string) {
+      people.check();
       const link = tokens.findLinkByRefreshToken(refreshToken);
       if (!link) return false;
       const user = userFor(link.userId, link.id);

@@ -220,6 +220,11 @@ export function createOAuth(options: OAuthOptions): OAuth {
         const internal = err.name === 'server_error';
         if (internal) log.error(`Google Home: token endpoint failed: ${describe(err)}`);
         else log.debug(`Google Home: token request refused (${err.name}: ${err.message})`);
+        // A failed client authentication is 401 however the secret was sent (the library
+        // answers 400 unless it came as HTTP Basic).
+        if (err.name === 'invalid_client') {
+          return sendOAuthError(res, 401, 'invalid_client', err.message, { ...response.headers, 'www-authenticate': 'Basic realm="Service"' });
+        }
         return sendOAuthError(res, err.code, err.name, internal ? 'Internal error' : err.message, response.headers);
       }
       throw err;
@@ -227,8 +232,11 @@ export function createOAuth(options: OAuthOptions): OAuth {
   });
 
   const authenticate = async (req: Request): Promise<Authentication> => {
-    // Only the Authorization header counts: no tokens in query strings or bodies.
-    const request = new OAuth2Server.Request({ headers: stringHeaders(req), method: req.method, query: {}, body: {} });
+    // Only the Authorization header counts: no tokens in query strings or bodies. The scheme
+    // name is case-insensitive (RFC 7235); the library only knows "Bearer".
+    const headers = stringHeaders(req);
+    if (headers['authorization'] !== undefined) headers['authorization'] = headers['authorization'].replace(/^bearer(?= )/i, 'Bearer');
+    const request = new OAuth2Server.Request({ headers, method: req.method, query: {}, body: {} });
     const response = new OAuth2Server.Response();
     try {
       const token = await server.authenticate(request, response);

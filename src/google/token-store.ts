@@ -38,6 +38,12 @@ const CodeRecord = z.object({
   expiresAt: z.number(),
   codeChallenge: z.string().optional(),
   codeChallengeMethod: z.string().optional(),
+  /** The account's link epoch when the code was issued (see Account.linkEpoch). */
+  epoch: z.number().int().optional(),
+  /** Set when the code was redeemed: kept until it expires, so a replay can be recognised. */
+  usedAt: z.number().optional(),
+  /** The link its redemption created: revoked if the code is replayed (RFC 6749 §4.1.2). */
+  linkId: z.string().optional(),
 });
 export type CodeRecord = z.infer<typeof CodeRecord>;
 
@@ -49,6 +55,8 @@ const LinkRecord = z.object({
   scope: Scope,
   createdAt: z.number(),
   lastUsedAt: z.number(),
+  /** The account's link epoch when it was made; a link of an older epoch is revoked. */
+  epoch: z.number().int().optional(),
 });
 export type LinkRecord = z.infer<typeof LinkRecord>;
 
@@ -98,21 +106,34 @@ export class GoogleTokenStore {
   /** A live code, or undefined when unknown, used or expired. */
   findCode(code: string): CodeRecord | undefined {
     const hash = sha256(code);
-    return this.file.value.codes.find((c) => c.hash === hash && c.expiresAt > this.now());
+    return this.file.value.codes.find((c) => c.hash === hash && c.expiresAt > this.now() && c.usedAt === undefined);
   }
 
-  /** True when the code existed and is now gone: whoever gets true may redeem it. */
-  deleteCode(code: string): boolean {
+  /** A code that was already redeemed (within its lifetime), or undefined. */
+  findUsedCode(code: string): CodeRecord | undefined {
     const hash = sha256(code);
-    if (!this.file.value.codes.some((c) => c.hash === hash)) return false;
-    this.change((doc) => ({ ...doc, codes: doc.codes.filter((c) => c.hash !== hash) }));
+    return this.file.value.codes.find((c) => c.hash === hash && c.usedAt !== undefined);
+  }
+
+  /** Marks the code used; true when it was unused: whoever gets true may redeem it. */
+  useCode(code: string): boolean {
+    const hash = sha256(code);
+    if (!this.file.value.codes.some((c) => c.hash === hash && c.usedAt === undefined)) return false;
+    const at = this.now();
+    this.change((doc) => ({ ...doc, codes: doc.codes.map((c) => (c.hash === hash ? { ...c, usedAt: at } : c)) }));
     return true;
+  }
+
+  /** Remembers which link a redeemed code created. */
+  noteCodeLink(code: string, linkId: string): void {
+    const hash = sha256(code);
+    this.change((doc) => ({ ...doc, codes: doc.codes.map((c) => (c.hash === hash ? { ...c, linkId } : c)) }));
   }
 
   // ---- links and tokens ------------------------------------------------------------------------
 
   /** Starts a link with its refresh token; the person's oldest links beyond the limit go. */
-  createLink(refreshToken: string, record: Pick<LinkRecord, 'userId' | 'clientId' | 'scope'>): LinkRecord {
+  createLink(refreshToken: string, record: Pick<LinkRecord, 'userId' | 'clientId' | 'scope' | 'epoch'>): LinkRecord {
     const now = this.now();
     const link: LinkRecord = { ...record, id: `l-${randomBytes(9).toString('hex')}`, refreshHash: sha256(refreshToken), createdAt: now, lastUsedAt: now };
     this.change((doc) => {
@@ -177,6 +198,24 @@ export class GoogleTokenStore {
     return links;
   }
 
+  /**
+   * Revokes a person's links, codes and access tokens made in another link epoch than
+   * `epoch` (their password changed, or they were unlinked). Number of links revoked.
+   */
+  revokeOtherEpochs(userId: string, epoch: number): number {
+    const doc = this.file.value;
+    const stale = (r: { userId: string; epoch?: number }) => r.userId === userId && (r.epoch ?? 0) !== epoch;
+    const links = new Set(doc.links.filter(stale).map((l) => l.id));
+    if (links.size === 0 && !doc.codes.some(stale)) return 0;
+    this.change((d) => ({
+      ...d,
+      codes: d.codes.filter((c) => !stale(c)),
+      links: d.links.filter((l) => !links.has(l.id)),
+      accessTokens: d.accessTokens.filter((t) => !links.has(t.linkId)),
+    }));
+    return links.size;
+  }
+
   /** People with at least one live link: those Google acts for, and who get Report State. */
   linkedUserIds(): string[] {
     return [...new Set(this.file.value.links.map((l) => l.userId))];
@@ -201,11 +240,18 @@ export class GoogleTokenStore {
   }
 }
 
-/** Read-only view for the CLI (the server owns the file): links per person id. */
-export function readLinkCounts(path: string): Map<string, number> {
+/**
+ * Read-only view for the CLI (the server owns the file): live links per person id, not
+ * counting links of an older link epoch (`epochs`: each person's current one), which the
+ * server revokes when it next looks.
+ */
+export function readLinkCounts(path: string, epochs: ReadonlyMap<string, number> = new Map()): Map<string, number> {
   const doc = readJsonFileQuietly(path);
   const counts = new Map<string, number>();
-  for (const link of doc.links) counts.set(link.userId, (counts.get(link.userId) ?? 0) + 1);
+  for (const link of doc.links) {
+    if ((link.epoch ?? 0) !== (epochs.get(link.userId) ?? 0)) continue;
+    counts.set(link.userId, (counts.get(link.userId) ?? 0) + 1);
+  }
   return counts;
 }
 

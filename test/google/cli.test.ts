@@ -104,7 +104,12 @@ describe('users, through main()', () => {
     const json = JSON.parse((await run(storage, ['users', 'list', '--json'])).out) as Array<{ name: string; role: string; googleLinks: number }>;
     expect(json[0]).toMatchObject({ name: 'anna', role: 'admin', googleLinks: 0 });
     expect(JSON.stringify(json)).not.toContain('scrypt');
-    expect((await run(storage, ['users', 'passwd', 'ben'], ['new-ben-password'])).code).toBe(0);
+    const passwd = await run(storage, ['users', 'passwd', 'ben'], ['new-ben-password']);
+    expect(passwd.code).toBe(0);
+    expect(passwd.out).toContain('Their existing Google Home links stop working');
+    const unlink = await run(storage, ['users', 'unlink', 'ben']);
+    expect(unlink).toMatchObject({ code: 0, out: expect.stringContaining('Ended the Google Home links of ben') });
+    expect(new AccountStore(accountsFile(storage)).byName('ben')?.linkEpoch).toBe(2);
     const store = new AccountStore(accountsFile(storage));
     expect(await store.verify('ben', 'new-ben-password')).toBeDefined();
     expect(await store.verify('ben', 'ben-password')).toBeUndefined();
@@ -228,5 +233,6 @@ describe('the velux-climate program', () => {
     } finally {
       await google.stop();
     }
-  });
+    // Six program starts, four of them hashing with the real scrypt cost: slow on a loaded machine.
+  }, 90_000);
 });

@@ -99,6 +99,10 @@ describe('without a PIN', () => {
     const unknown = await query('no/such-device', 'climate:Garage');
     expect(unknown['no/such-device']).toEqual({ online: false, status: 'ERROR', errorCode: 'deviceNotFound' });
     expect(unknown['climate:Garage']).toMatchObject({ errorCode: 'deviceNotFound' });
+    // Ids that are special to JavaScript objects are answered like any other.
+    const odd = await query('__proto__', 'constructor', 'toString');
+    expect(Object.keys(odd).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    for (const id of ['__proto__', 'constructor', 'toString']) expect(Object.getOwnPropertyDescriptor(odd, id)?.value).toMatchObject({ errorCode: 'deviceNotFound' });
   });
 
   it('EXECUTE moves a simulated window: the gateway /set is on the broker and the answer follows the gateway', async () => {

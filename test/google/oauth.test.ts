@@ -185,9 +185,11 @@ describe('refusals', () => {
     const code = await signIn(url, 'anna', 'anna-password');
     const base = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI };
     const wrongSecret = await tokenRequest(url, { ...base, client_id: CLIENT_ID, client_secret: 'wrong-secret-0123456789' });
-    expect(wrongSecret.status).toBe(400);
+    expect(wrongSecret.status).toBe(401);
     expect(wrongSecret.json['error']).toBe('invalid_client');
+    expect(wrongSecret.headers.get('www-authenticate')).toMatch(/^Basic /);
     const wrongId = await tokenRequest(url, { ...base, client_id: 'other-client', client_secret: CLIENT_SECRET });
+    expect(wrongId.status).toBe(401);
     expect(wrongId.json['error']).toBe('invalid_client');
     const noSecret = await tokenRequest(url, { ...base, client_id: CLIENT_ID });
     expect(noSecret.status).toBe(401);
@@ -217,6 +219,59 @@ describe('refusals', () => {
     advance(11 * 60_000);
     const expired = await tokenRequest(url, { grant_type: 'authorization_code', code: code3, redirect_uri: REDIRECT_URI, client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
     expect(expired.json['error']).toBe('invalid_grant');
+  });
+
+  it('a replayed authorization code revokes the tokens its first redemption issued (RFC 6749 §4.1.2)', async () => {
+    const code = await signIn(url, 'anna', 'anna-password');
+    const first = await exchangeCode(url, code);
+    const other = await link(url, 'anna', 'anna-password');
+    expect((await fulfill(url, first.access_token, intents.sync())).status).toBe(200);
+    const replay = await tokenRequest(url, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    expect(replay.status).toBe(400);
+    expect(replay.json['error']).toBe('invalid_grant');
+    expect((await fulfill(url, first.access_token, intents.sync())).status).toBe(401);
+    const refresh = await tokenRequest(url, { grant_type: 'refresh_token', refresh_token: first.refresh_token ?? '', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    expect(refresh.json['error']).toBe('invalid_grant');
+    expect(log.text('warn')).toContain('an authorization code of anna was used twice; revoked the Google link it had created');
+    // Only that link: anna's other link keeps working.
+    expect((await fulfill(url, other.access_token, intents.sync())).status).toBe(200);
+  });
+
+  it('a new password and users unlink end the person\'s existing Google links (others keep theirs); they can link again', async () => {
+    const cli = new AccountStore(accountsFile(storage), { scrypt: TEST_SCRYPT });
+    await cli.add('carla', 'carla-password', 'guest');
+    const before = await link(url, 'carla', 'carla-password');
+    const annas = await link(url, 'anna', 'anna-password');
+    const pendingCode = await signIn(url, 'carla', 'carla-password');
+    await cli.setPassword('carla', 'carla-password-2');
+    expect((await fulfill(url, before.access_token, intents.sync())).status).toBe(401);
+    const refresh = await tokenRequest(url, { grant_type: 'refresh_token', refresh_token: before.refresh_token ?? '', client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    expect(refresh.json['error']).toBe('invalid_grant');
+    // A code issued before the change cannot be redeemed after it.
+    const late = await tokenRequest(url, { grant_type: 'authorization_code', code: pendingCode, redirect_uri: REDIRECT_URI, client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    expect(late.json['error']).toBe('invalid_grant');
+    expect((await fulfill(url, annas.access_token, intents.sync())).status).toBe(200);
+
+    const after = await link(url, 'carla', 'carla-password-2');
+    expect((await fulfill(url, after.access_token, intents.sync())).status).toBe(200);
+    cli.unlink('carla');
+    expect((await fulfill(url, after.access_token, intents.sync())).status).toBe(401);
+    expect(log.text('info')).toMatch(/ended 1 Google link\(s\) of carla/);
+    const again = await link(url, 'carla', 'carla-password-2');
+    expect((await fulfill(url, again.access_token, intents.sync())).status).toBe(200);
+    expect((await fulfill(url, annas.access_token, intents.sync())).status).toBe(200);
+  });
+
+  it('accepts the Bearer scheme in any case', async () => {
+    const tokens = await link(url, 'anna', 'anna-password');
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      const res = await fetch(`${url}/smarthome`, {
+        method: 'POST',
+        headers: { authorization: `${scheme} ${tokens.access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(intents.sync()),
+      });
+      expect(res.status, scheme).toBe(200);
+    }
   });
 
   it('refuses expired access tokens but refreshes them; refuses unknown refresh tokens', async () => {

@@ -14,8 +14,8 @@ describe('GoogleTokenStore', () => {
     const store = new GoogleTokenStore(join(dir, 'codes.json'), () => now);
     store.saveCode('code-1', { userId: 'u-1', clientId: 'c', redirectUri: 'https://r' });
     expect(store.findCode('code-1')).toMatchObject({ userId: 'u-1', hash: sha256('code-1') });
-    expect(store.deleteCode('code-1')).toBe(true);
-    expect(store.deleteCode('code-1')).toBe(false);
+    expect(store.useCode('code-1')).toBe(true);
+    expect(store.useCode('code-1')).toBe(false);
     expect(store.findCode('code-1')).toBeUndefined();
     store.saveCode('code-2', { userId: 'u-1', clientId: 'c', redirectUri: 'https://r' });
     now += AUTHORIZATION_CODE_TTL_MS;
