@@ -177,17 +177,20 @@ function mosquittoBinary() {
 /**
  * A broker on a free loopback port in its own process: Mosquitto when installed (what CI uses;
  * a C broker keeps its own cost and jitter out of the figures), else aedes. BENCH_BROKER=aedes
- * forces aedes. Nagle is off on both (as in the plugin and the test brokers).
+ * forces aedes. Nagle is off on both (as in the plugin and the test brokers) unless
+ * `nodelay: false` (Mosquitto's default; bench/mosquitto-nodelay.mjs). `mosquittoOnly`: resolves
+ * to undefined when Mosquitto is not installed.
  */
-export async function startBroker({ cpu } = {}) {
+export async function startBroker({ cpu, nodelay = true, mosquittoOnly = false } = {}) {
   const port = await freePort();
-  const mosquitto = process.env.BENCH_BROKER === 'aedes' ? undefined : mosquittoBinary();
+  const mosquitto = process.env.BENCH_BROKER === 'aedes' && !mosquittoOnly ? undefined : mosquittoBinary();
+  if (mosquittoOnly && !mosquitto) return undefined;
   let child;
   let name;
   if (mosquitto) {
     const dir = tempDir('velux-bench-mosquitto-');
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'set_tcp_nodelay true', 'max_queued_messages 100000', 'log_type error', ''].join('\n'));
+    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ...(nodelay ? ['set_tcp_nodelay true'] : []), 'max_queued_messages 100000', 'log_type error', ''].join('\n'));
     const [cmd, args] = cpu !== undefined && canPin ? ['taskset', ['-c', String(cpu), mosquitto, '-c', conf]] : [mosquitto, ['-c', conf]];
     child = track(spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
     const version = spawnSync(mosquitto, ['-h'], { encoding: 'utf8' }).stdout?.split('\n')[0]?.trim() ?? '';
