@@ -139,4 +139,9 @@ export interface Gateway extends EventEmitter<GatewayEvents> {
   send(deviceId: string, command: DeviceCommand, source: CommandSource): Promise<CommandResult>;
   /** Ask the gateway to republish a device's state. */
   refresh(deviceId: string): void;
+  /**
+   * Optional: make the device show itself (e.g. a KLF 200 product winks). HomeKit's Identify
+   * calls it; a transport without such a command leaves it out.
+   */
+  identify?(deviceId: string): Promise<CommandResult>;
 }

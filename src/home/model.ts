@@ -323,6 +323,15 @@ export class Home extends EventEmitter<HomeEvents> {
     });
   }
 
+  /** Asks the device's gateway to make it show itself (Identify), if the transport can. */
+  identify(key: string): Promise<CommandResult> {
+    const device = this.devicesByKey.get(key);
+    if (!device) return Promise.resolve({ ok: false, error: 'unknown_device', message: `no device "${key}"` });
+    const gateway = this.gateways.get(device.gatewayKey)?.gateway;
+    if (!gateway?.identify) return Promise.resolve({ ok: false, error: 'invalid', message: `${device.descriptor.name} cannot identify itself` });
+    return gateway.identify(device.id);
+  }
+
   private dispatch(device: HomeDevice, command: DeviceCommand, source: CommandSource): Promise<CommandResult> {
     const entry = this.gateways.get(device.gatewayKey);
     if (!this.devicesByKey.has(device.key) || !entry) {

@@ -47,6 +47,12 @@ export class CoverHandler extends DeviceHandler {
     protected readonly kindLabel: string,
   ) {
     super(deps, accessory, deviceKey);
+    // HomeKit's Identify (Home app: accessory settings → Identify): the product shows itself if its gateway can.
+    accessory.on('identify', () => {
+      void deps.home.identify(deviceKey).then((result) => {
+        if (!result.ok && result.error !== 'invalid') deps.log.warn(`${this.name}: identify failed: ${result.message}`);
+      });
+    });
   }
 
   protected buildServices(_device: HomeDevice, name: string): Service[] {

@@ -1,0 +1,691 @@
+/**
+ * Gateway for the VELUX KLF 200 over its local TLS socket API (port 51200), on klf-200-api.
+ *
+ * One session at a time. The plugin opens the TLS socket itself (certificate pinning, an
+ * error handler that stays, a close event the library does not give) and hands it to a NEW
+ * klf-200-api Connection for every attempt; after any timeout the whole connection is
+ * replaced. Products are re-read and the house-status monitor re-enabled on every session.
+ * State comes from the gateway's notifications (GW_NODE_STATE_POSITION_CHANGED_NTF, run
+ * status of our own command sessions, limitation status for rain), not from polling.
+ * docs/klf200.md describes setup, behaviour and troubleshooting; the traps of klf-200-api
+ * 3.5.0 this works around are listed there too.
+ */
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import {
+  Connection,
+  Gateway as KlfGatewayApi,
+  GatewayCommand,
+  GW_COMMAND_SEND_REQ,
+  GW_GET_STATE_REQ,
+  GW_WINK_SEND_REQ,
+  Products,
+  type IGW_FRAME_RCV,
+  type Product,
+} from 'klf-200-api';
+import type { Logger } from '../../logger.js';
+import type {
+  CommandErrorCode,
+  CommandResult,
+  CommandSource,
+  DeviceCommand,
+  DeviceDescriptor,
+  DeviceState,
+  Gateway,
+  GatewayEvents,
+  GatewayInfo,
+} from '../types.js';
+import {
+  RAW_CLOSED,
+  RAW_STOP,
+  actuatorName,
+  coverTypeOf,
+  hasRainSensor,
+  percentToRaw,
+  rawToPercent,
+  serialHex,
+} from './products.js';
+
+export const KLF_PORT = 51200;
+/** SHA-1 fingerprint of the certificate VELUX ships on the KLF 200 (expired 2026-07-12). */
+export const VELUX_FINGERPRINT = '02:8C:23:A0:89:2B:62:98:C4:99:00:5B:D2:E7:2E:0A:70:3D:71:6A';
+
+export interface Klf200DeviceConfig {
+  serial: string;
+  name?: string;
+  room?: string;
+}
+
+export interface Klf200GatewayConfig {
+  type: 'klf200';
+  name: string;
+  host: string;
+  password: string;
+  /** SHA-1 fingerprint of the gateway's certificate (hex, colons optional). Default: VELUX's. */
+  fingerprint?: string;
+  /** PEM file of a CA that signed the gateway's certificate (instead of a fingerprint). */
+  ca?: string;
+  devices?: Klf200DeviceConfig[];
+  /** Answer time for one request or command (default 10 000 ms). */
+  commandTimeoutMs?: number;
+  /** A GW_GET_STATE_REQ probe this often (default 30 000 ms; the KLF drops idle sessions after ~15 min). */
+  keepAliveMs?: number;
+  /** Rain (limitation) re-read for rain-sensing windows this often (default 120 000 ms). */
+  rainPollMs?: number;
+  /** Longest wait between reconnect attempts (default 30 000 ms; the first waits 1 s, then doubling). */
+  reconnectMaxMs?: number;
+  /** A product missing after (re)connecting is kept this long while the KLF finishes booting (default 300 000 ms). */
+  bootGraceMs?: number;
+  /** TCP port (default 51200; the KLF's is fixed, tests may use it). */
+  port?: number;
+}
+
+const DEFAULTS = {
+  commandTimeoutMs: 10_000,
+  keepAliveMs: 30_000,
+  rainPollMs: 120_000,
+  reconnectMaxMs: 30_000,
+  bootGraceMs: 300_000,
+};
+const RECONNECT_MIN_MS = 1000;
+/** After this many failed TLS handshakes in a row the log tells the user to power-cycle. */
+export const HANDSHAKE_FAILURES_BEFORE_HINT = 3;
+
+/** klf-200-api's enums used here (values from the KLF API specification). */
+const RUN_STATUS_FAILED = 1;
+const REPLY = { NO_CONTACT: 0x02, LIMITATION_BY_RAIN: 0xe3 } as const;
+const ORIGINATOR_RAIN = 2;
+const NODE_STATE_EXECUTING = 4;
+const COMMAND_ACCEPTED = 1;
+
+interface KnownProduct {
+  nodeId: number;
+  descriptor: DeviceDescriptor;
+  state: DeviceState;
+  product?: Product;
+}
+
+interface PendingCommand {
+  nodeId: number;
+  finish: (result: CommandResult) => void;
+}
+
+class SessionError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'handshake' | 'certificate' | 'login' | 'timeout' | 'closed' | 'other',
+  ) {
+    super(message);
+  }
+}
+
+/** One live session: the socket, the library's connection, and how it ended. */
+interface Session {
+  socket: TLSSocket;
+  conn: Connection;
+  closed: Promise<string>;
+  close: (reason: string) => void;
+  isClosed: () => boolean;
+}
+
+export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gateway {
+  readonly key: string;
+  readonly name: string;
+  private readonly opts: typeof DEFAULTS;
+  private readonly byId = new Map<string, KnownProduct>();
+  private readonly byNode = new Map<number, KnownProduct>();
+  private readonly pending = new Map<number, PendingCommand>();
+  /** Last position record per node, also for nodes not yet known (discovery notifications come first). */
+  private readonly lastPosition = new Map<number, { current: number; target: number; state: number }>();
+  private readonly configured: Map<string, Klf200DeviceConfig>;
+  private readonly unsupportedLogged = new Set<string>();
+  private session?: Session;
+  private isOnline = false;
+  private stopped = true;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private handshakeFailures = 0;
+  private everConnected = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly ca?: Buffer;
+  private readonly fingerprint: string;
+  /** Measured for tests and the log: when the gateway last went down / came back. */
+  lastDownAt?: number;
+  lastUpAt?: number;
+  sessionsOpened = 0;
+
+  constructor(
+    private readonly config: Klf200GatewayConfig,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.key = `klf200:${config.host}`;
+    this.name = config.name;
+    this.opts = {
+      commandTimeoutMs: config.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
+      keepAliveMs: config.keepAliveMs ?? DEFAULTS.keepAliveMs,
+      rainPollMs: config.rainPollMs ?? DEFAULTS.rainPollMs,
+      reconnectMaxMs: config.reconnectMaxMs ?? DEFAULTS.reconnectMaxMs,
+      bootGraceMs: config.bootGraceMs ?? DEFAULTS.bootGraceMs,
+    };
+    this.configured = new Map((config.devices ?? []).map((d) => [d.serial.toLowerCase(), d]));
+    this.ca = config.ca ? readFileSync(config.ca) : undefined;
+    this.fingerprint = normalizeFingerprint(config.fingerprint ?? (config.ca ? '' : VELUX_FINGERPRINT));
+  }
+
+  get online(): boolean {
+    return this.isOnline;
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.connectLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    this.clearTimers();
+    this.session?.close('the plugin is shutting down');
+    this.failAllPending('gateway_offline', 'the plugin is shutting down');
+    await this.loop;
+    this.setOnline(false);
+  }
+
+  refresh(deviceId: string): void {
+    const known = this.byId.get(deviceId);
+    if (known) this.emit('state', deviceId, { ...known.state });
+  }
+
+  /** Makes the product wink (HomeKit Identify). */
+  async identify(deviceId: string): Promise<CommandResult> {
+    const known = this.byId.get(deviceId);
+    if (!known) return { ok: false, error: 'unknown_device', message: `no KLF 200 product "${deviceId}"` };
+    const session = this.session;
+    if (!session || !this.isOnline) return offline();
+    const frame = new GW_WINK_SEND_REQ(known.nodeId, true, 254);
+    try {
+      const cfm = (await session.conn.sendFrameAsync(frame, this.opts.commandTimeoutMs / 1000)) as IGW_FRAME_RCV & { Status: number };
+      return cfm.Status === COMMAND_ACCEPTED ? { ok: true } : { ok: false, error: 'invalid', message: 'the KLF 200 refused to wink' };
+    } catch (err) {
+      this.onRequestFailure(session, err);
+      return { ok: false, error: 'timeout', message: 'the KLF 200 did not answer the wink' };
+    }
+  }
+
+  async send(deviceId: string, command: DeviceCommand, source: CommandSource): Promise<CommandResult> {
+    const known = this.byId.get(deviceId);
+    if (!known) return { ok: false, error: 'unknown_device', message: `no KLF 200 product "${deviceId}"` };
+    if ('away' in command) return { ok: false, error: 'invalid', message: 'the KLF 200 has no departure switch' };
+    const session = this.session;
+    if (!session || !this.isOnline) return offline();
+    const raw = 'stop' in command ? RAW_STOP : percentToRaw(command.position);
+    const frame = new GW_COMMAND_SEND_REQ(known.nodeId, raw);
+    const sessionId = frame.SessionID;
+    this.log.debug(`[${this.name}] ${source}: ${known.descriptor.name} → ${'stop' in command ? 'stop' : `${command.position}%`} (session ${sessionId})`);
+    return new Promise<CommandResult>((resolve) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        finish({ ok: false, error: 'timeout', message: `the KLF 200 did not answer within ${this.opts.commandTimeoutMs} ms` });
+        // After one timeout the library's connection is not trustworthy: replace it.
+        session.close('a command got no answer (the KLF 200 may be frozen)');
+      }, this.opts.commandTimeoutMs);
+      const finish = (result: CommandResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.pending.delete(sessionId);
+        resolve(result);
+      };
+      // Registered before the request goes out: the run status can follow the CFM at once.
+      this.pending.set(sessionId, { nodeId: known.nodeId, finish });
+      session.conn
+        .sendFrameAsync(frame, this.opts.commandTimeoutMs / 1000)
+        .then((cfm) => {
+          if ((cfm as IGW_FRAME_RCV & { CommandStatus: number }).CommandStatus !== COMMAND_ACCEPTED) {
+            finish({ ok: false, error: 'invalid', message: 'the KLF 200 rejected the command' });
+          }
+        })
+        .catch((err: unknown) => {
+          if (done) return;
+          if (session.isClosed()) finish(offline('the connection to the KLF 200 closed before it answered'));
+          else finish({ ok: false, error: 'internal', message: `the KLF 200 answered with an error: ${errorText(err)}` });
+        });
+    });
+  }
+
+  // ---- connection loop ------------------------------------------------------------------
+
+  private async connectLoop(): Promise<void> {
+    let delay = RECONNECT_MIN_MS;
+    while (!this.stopped) {
+      let session: Session | undefined;
+      try {
+        session = await this.openSession();
+        this.handshakeFailures = 0;
+        delay = RECONNECT_MIN_MS;
+        const reason = await session.closed;
+        if (this.stopped) break;
+        this.log.warn(`[${this.name}] Connection to the KLF 200 at ${this.config.host} lost: ${reason}. Reconnecting…`);
+      } catch (err) {
+        session?.close('set-up failed');
+        if (this.stopped) break;
+        this.explainFailure(err);
+      } finally {
+        this.clearTimers();
+        this.session = undefined;
+        this.setOnline(false);
+        this.failAllPending('gateway_offline', 'the connection to the KLF 200 was lost');
+      }
+      if (this.stopped) break;
+      await this.sleep(delay);
+      delay = Math.min(this.opts.reconnectMaxMs, delay * 2);
+    }
+  }
+
+  private explainFailure(err: unknown): void {
+    const where = `the KLF 200 at ${this.config.host}`;
+    if (err instanceof SessionError && err.kind === 'handshake') {
+      this.handshakeFailures++;
+      const n = this.handshakeFailures;
+      if (n === HANDSHAKE_FAILURES_BEFORE_HINT || (n > HANDSHAKE_FAILURES_BEFORE_HINT && n % 10 === 0)) {
+        this.log.error(
+          `[${this.name}] ${where} failed the TLS handshake ${n} times in a row (${err.message}). ` +
+            'A KLF 200 in this state usually needs a power cycle: unplug it for 10 seconds and plug it back in. ' +
+            'The plugin keeps retrying.',
+        );
+      } else {
+        this.log.warn(`[${this.name}] Could not connect to ${where}: TLS handshake failed (${err.message}); retrying.`);
+      }
+      return;
+    }
+    if (err instanceof SessionError && err.kind === 'login') {
+      this.log.error(`[${this.name}] ${where} refused the password. Use the Wi-Fi password printed on the back of the KLF 200 (not the one of your home network).`);
+      return;
+    }
+    if (err instanceof SessionError && err.kind === 'certificate') {
+      this.log.error(`[${this.name}] ${err.message}`);
+      return;
+    }
+    if (err instanceof SessionError && err.kind === 'timeout') {
+      this.log.warn(`[${this.name}] ${where} accepted the connection but did not answer (${err.message}); it may be frozen. Retrying; if this persists, power-cycle the KLF 200.`);
+      return;
+    }
+    this.log.warn(`[${this.name}] Could not connect to ${where}: ${errorText(err)}; retrying. Check that the KLF 200 is powered and on your network.`);
+  }
+
+  /** TLS, login, version, house-status monitor, products, limitations. */
+  private async openSession(): Promise<Session> {
+    const socket = await this.connectTls();
+    let closedReason: string | undefined;
+    let resolveClosed!: (reason: string) => void;
+    const closed = new Promise<string>((r) => (resolveClosed = r));
+    const close = (reason: string) => {
+      if (closedReason !== undefined) return;
+      closedReason = reason;
+      socket.destroy();
+      resolveClosed(reason);
+    };
+    // The library removes its own error handler after login: this one stays, so a reset never crashes.
+    socket.on('error', (err) => close(`socket error: ${err.message}`));
+    socket.on('close', () => close('the KLF 200 closed the connection'));
+    const conn = new Connection(this.config.host);
+    // Hand our socket to the library (it skips its own connect when one is set).
+    (conn as unknown as { sckt?: TLSSocket }).sckt = socket;
+    const session: Session = { socket, conn, closed, close, isClosed: () => closedReason !== undefined };
+    this.session = session;
+    const timeoutS = this.opts.commandTimeoutMs / 1000;
+    const step = <T>(what: string, p: Promise<T>) => this.withTimeout(session, what, p);
+    try {
+      try {
+        await step('login', conn.loginAsync(this.config.password, timeoutS));
+      } catch (err) {
+        if (err instanceof SessionError) throw err;
+        throw new SessionError(errorText(err), errorText(err) === 'Login failed.' ? 'login' : 'other');
+      }
+      this.sessionsOpened++;
+      // First listener on the connection: the library's emitter skips the next listener when one
+      // removes itself during an event, so ours goes before any of the library's.
+      conn.on((frame) => this.onFrame(session, frame));
+      const api = new KlfGatewayApi(conn);
+      const version = await step('version', api.getVersionAsync());
+      const v = version.SoftwareVersion;
+      // Software version 0.2.0.0.71.0 is what VELUX calls firmware 2.0.0.71.
+      const firmware = [v.MainVersion, v.SubVersion, v.BranchID, v.Build].join('.');
+      const info: GatewayInfo = { protocol: 1, id: this.key, model: 'KLF 200', firmware };
+      this.emit('info', info);
+      if (!firmwareAtLeast(firmware, [2, 0, 0, 71])) {
+        this.log.warn(`[${this.name}] KLF 200 firmware ${firmware} is older than 2.0.0.71, the first with this API: update it in the KLF 200's web interface.`);
+      }
+      await step('house status monitor', api.enableHouseStatusMonitorAsync());
+      const products = await step('product list', Products.createProductsAsync(conn));
+      this.applyProducts(products.Products.filter((p): p is Product => p !== undefined), session);
+      await this.readRain(session);
+      this.setOnline(true);
+      this.startTimers(session);
+      return session;
+    } catch (err) {
+      close('set-up failed');
+      throw err;
+    }
+  }
+
+  private connectTls(): Promise<TLSSocket> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err: SessionError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      const socket = tlsConnect({
+        host: this.config.host,
+        port: this.config.port ?? KLF_PORT,
+        // Verified below: the KLF's certificate names no host and VELUX's has expired.
+        rejectUnauthorized: false,
+        ca: this.ca ? [this.ca] : undefined,
+      });
+      const timer = setTimeout(() => fail(new SessionError('no TLS handshake within the timeout', 'handshake')), this.opts.commandTimeoutMs);
+      socket.once('error', (err) => fail(new SessionError(err.message, 'handshake')));
+      socket.once('close', () => fail(new SessionError('the connection closed during the TLS handshake', 'handshake')));
+      socket.once('secureConnect', () => {
+        const cert = socket.getPeerCertificate();
+        const seen = normalizeFingerprint(cert.fingerprint ?? '');
+        const pinned = this.fingerprint !== '' && seen === this.fingerprint;
+        const byCa = this.ca !== undefined && socket.authorized;
+        if (!pinned && !byCa) {
+          fail(
+            new SessionError(
+              `The KLF 200 at ${this.config.host} presented a certificate with SHA-1 fingerprint ${cert.fingerprint ?? 'unknown'}, ` +
+                (this.ca
+                  ? `which the configured CA does not vouch for (${socket.authorizationError ?? 'not trusted'}).`
+                  : `not the expected ${formatFingerprint(this.fingerprint)}.`) +
+                ' If this really is your KLF 200, put its fingerprint in the "fingerprint" setting.',
+              'certificate',
+            ),
+          );
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.removeAllListeners('close');
+        resolve(socket);
+      });
+    });
+  }
+
+  private withTimeout<T>(session: Session, what: string, p: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new SessionError(`no answer to the ${what} request within ${this.opts.commandTimeoutMs} ms`, 'timeout'));
+        session.close(`no answer to the ${what} request`);
+      }, this.opts.commandTimeoutMs);
+      session.closed.then((reason) => {
+        clearTimeout(timer);
+        reject(new SessionError(reason, 'closed'));
+      }, () => undefined);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private startTimers(session: Session): void {
+    const keepAlive = setInterval(() => {
+      session.conn
+        .sendFrameAsync(new GW_GET_STATE_REQ(), this.opts.commandTimeoutMs / 1000)
+        .catch((err: unknown) => this.onRequestFailure(session, err));
+    }, this.opts.keepAliveMs);
+    const rain = setInterval(() => void this.readRain(session).catch(() => undefined), this.opts.rainPollMs);
+    this.timers.push(keepAlive, rain);
+  }
+
+  private clearTimers(): void {
+    for (const t of this.timers.splice(0)) {
+      clearInterval(t);
+      clearTimeout(t);
+    }
+  }
+
+  private onRequestFailure(session: Session, err: unknown): void {
+    if (session.isClosed()) return;
+    this.log.debug(`[${this.name}] request failed: ${errorText(err)}`);
+    session.close(`no answer from the KLF 200 (${errorText(err)}); it may be frozen`);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private setOnline(online: boolean): void {
+    if (this.isOnline === online) return;
+    this.isOnline = online;
+    if (online) {
+      this.lastUpAt = Date.now();
+      const again = this.everConnected ? 'Reconnected to' : 'Connected to';
+      this.everConnected = true;
+      this.log.info(`[${this.name}] ${again} the KLF 200 at ${this.config.host}: ${this.byNode.size} products.`);
+    } else this.lastDownAt = Date.now();
+    this.emit('online', online);
+  }
+
+  private failAllPending(error: CommandErrorCode, message: string): void {
+    for (const p of [...this.pending.values()]) p.finish({ ok: false, error, message });
+  }
+
+  // ---- products and state -----------------------------------------------------------------
+
+  private applyProducts(products: Product[], session: Session): void {
+    const seen = new Set<string>();
+    this.byNode.clear();
+    for (const product of products) {
+      const coverType = coverTypeOf(product.TypeID);
+      const serial = serialHex(product.SerialNumber);
+      const id = serial ?? `node-${product.NodeID}`;
+      if (!coverType) {
+        if (!this.unsupportedLogged.has(id)) {
+          this.unsupportedLogged.add(id);
+          this.log.info(`[${this.name}] "${product.Name}" (${actuatorName(product.TypeID)}) is not a window or cover: not published.`);
+        }
+        continue;
+      }
+      const configured = serial ? this.configured.get(serial) : undefined;
+      const descriptor: DeviceDescriptor = {
+        id,
+        type: coverType,
+        name: configured?.name ?? product.Name,
+        room: configured?.room,
+        model: actuatorName(product.TypeID),
+        serial,
+        features: hasRainSensor(product.TypeID, product.SubType) ? { rain_sensor: true } : {},
+      };
+      const previous = this.byId.get(id);
+      const known: KnownProduct = { nodeId: product.NodeID, descriptor, state: previous?.state ?? {}, product };
+      this.byId.set(id, known);
+      this.byNode.set(product.NodeID, known);
+      seen.add(id);
+      // Positions from our own record of the node notifications, not product.CurrentPositionRaw:
+      // the library overwrites that with the value of the limitation read's run status.
+      const record = this.lastPosition.get(product.NodeID);
+      if (record) this.onPosition(product.NodeID, record, session);
+    }
+    const missing = [...this.byId.keys()].filter((id) => !seen.has(id));
+    const missingConfigured = [...this.configured.keys()].filter((s) => !seen.has(s) && !this.byId.has(s));
+    if (missing.length > 0 || missingConfigured.length > 0) {
+      // A KLF 200 that is still booting reports its products one by one: keep the ones we knew,
+      // show them as not responding, and look again later before removing anything.
+      this.log.warn(
+        `[${this.name}] The KLF 200 reported ${seen.size} products, ${missing.length + missingConfigured.length} fewer than expected; ` +
+          `it may still be starting. Keeping the others for ${Math.round(this.opts.bootGraceMs / 1000)} s before removing them.`,
+      );
+      const timer = setTimeout(() => void this.rediscover(session), this.opts.bootGraceMs);
+      this.timers.push(timer);
+    }
+    this.emit('devices', [...this.byId.values()].map((k) => k.descriptor));
+    for (const [id, known] of this.byId) {
+      this.emit('availability', id, seen.has(id));
+      if (seen.has(id)) this.emit('state', id, { ...known.state });
+    }
+  }
+
+  /** A second product list, after the boot grace: now missing products are really gone. */
+  private async rediscover(session: Session): Promise<void> {
+    if (session.isClosed() || this.stopped) return;
+    try {
+      const products = await this.withTimeout(session, 'product list', Products.createProductsAsync(session.conn));
+      const list = products.Products.filter((p): p is Product => p !== undefined);
+      const present = new Set(list.map((p) => serialHex(p.SerialNumber) ?? `node-${p.NodeID}`));
+      for (const id of [...this.byId.keys()]) {
+        if (!present.has(id)) {
+          this.log.warn(`[${this.name}] "${this.byId.get(id)?.descriptor.name}" is no longer known to the KLF 200: removed.`);
+          this.byId.delete(id);
+        }
+      }
+      for (const s of [...this.configured.keys()]) if (!present.has(s)) this.configured.delete(s);
+      this.applyProducts(list, session);
+      await this.readRain(session);
+    } catch (err) {
+      this.onRequestFailure(session, err);
+    }
+  }
+
+  /** Reads the limitation of every rain-sensing window (the KLF sends no event when rain starts). */
+  private async readRain(session: Session): Promise<void> {
+    for (const known of this.byNode.values()) {
+      if (!known.descriptor.features.rain_sensor || !known.product) continue;
+      if (session.isClosed()) return;
+      // MinimumLimitation = 0; the answer arrives as GW_LIMITATION_STATUS_NTF (onFrame).
+      await this.withTimeout(session, 'limitation', known.product.refreshLimitationAsync(0));
+    }
+  }
+
+  private onFrame(session: Session, frame: IGW_FRAME_RCV): void {
+    if (session !== this.session) return;
+    const f = frame as IGW_FRAME_RCV & Record<string, unknown>;
+    switch (frame.Command) {
+      case GatewayCommand.GW_GET_ALL_NODES_INFORMATION_NTF:
+      case GatewayCommand.GW_GET_NODE_INFORMATION_NTF:
+      case GatewayCommand.GW_NODE_STATE_POSITION_CHANGED_NTF: {
+        const record = { current: f.CurrentPosition as number, target: f.TargetPosition as number, state: f.OperatingState as number };
+        this.lastPosition.set(f.NodeID as number, record);
+        this.onPosition(f.NodeID as number, record, session);
+        return;
+      }
+      case GatewayCommand.GW_COMMAND_RUN_STATUS_NTF:
+        this.onRunStatus(f.SessionID as number, f.NodeID as number, f.RunStatus as number, f.StatusReply as number);
+        return;
+      case GatewayCommand.GW_LIMITATION_STATUS_NTF:
+        this.onLimitation(f.NodeID as number, f.LimitationValueMin as number, f.LimitationValueMax as number, f.LimitationOriginator as number);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onPosition(nodeId: number, record: { current: number; target: number; state: number }, session: Session): void {
+    const known = this.byNode.get(nodeId);
+    if (!known) return;
+    const { current, target, state: operatingState } = record;
+    const position = rawToPercent(current);
+    const targetPct = rawToPercent(target);
+    const state: DeviceState = { ...known.state };
+    if (position !== undefined) state.position = position;
+    if (targetPct !== undefined) state.target = targetPct;
+    const executing = operatingState === NODE_STATE_EXECUTING;
+    if (!executing || state.target === undefined || state.position === undefined || state.target === state.position) state.motion = 'stopped';
+    else state.motion = state.target > state.position ? 'opening' : 'closing';
+    if (!executing && state.target !== undefined && state.position !== undefined) state.target = state.position;
+    const startedClosing = state.motion === 'closing' && known.state.motion !== 'closing';
+    this.setState(known, state);
+    // A window closing on its own may be its rain sensor: read its limitation now.
+    if (startedClosing && known.descriptor.features.rain_sensor && !this.ownsMove(nodeId) && known.product) {
+      this.withTimeout(session, 'limitation', known.product.refreshLimitationAsync(0)).catch(() => undefined);
+    }
+  }
+
+  private ownsMove(nodeId: number): boolean {
+    for (const p of this.pending.values()) if (p.nodeId === nodeId) return true;
+    return false;
+  }
+
+  private onRunStatus(sessionId: number, nodeId: number, runStatus: number, reply: number): void {
+    const pending = this.pending.get(sessionId);
+    if (!pending || pending.nodeId !== nodeId) return; // limitation reads end with a run status too: not a position
+    if (runStatus !== RUN_STATUS_FAILED) {
+      pending.finish({ ok: true });
+      return;
+    }
+    const known = this.byNode.get(nodeId);
+    if (reply === REPLY.LIMITATION_BY_RAIN) {
+      if (known && known.state.rain !== true) this.setState(known, { ...known.state, rain: true });
+      pending.finish({ ok: false, error: 'rain', message: 'the window refuses to open while its rain sensor is wet' });
+    } else if (reply === REPLY.NO_CONTACT) {
+      pending.finish({ ok: false, error: 'unreachable', message: 'the KLF 200 has no radio contact with the product' });
+    } else {
+      pending.finish({ ok: false, error: 'internal', message: `the product did not run the command (status reply ${reply})` });
+    }
+  }
+
+  private onLimitation(nodeId: number, minRaw: number, maxRaw: number, originator: number): void {
+    const known = this.byNode.get(nodeId);
+    if (!known || !known.descriptor.features.rain_sensor) return;
+    // Rain limits opening: the allowed range no longer reaches raw 0 (open).
+    const rain = originator === ORIGINATOR_RAIN && minRaw > 0 && minRaw <= RAW_CLOSED && maxRaw <= RAW_CLOSED;
+    if (known.state.rain !== rain) {
+      if (rain) this.log.info(`[${this.name}] ${known.descriptor.name}: rain sensor wet, the window stays closed.`);
+      this.setState(known, { ...known.state, rain });
+    }
+  }
+
+  private setState(known: KnownProduct, state: DeviceState): void {
+    if (known.descriptor.features.rain_sensor && state.rain === undefined) state.rain = false;
+    known.state = state;
+    if (this.isOnline || this.session) this.emit('state', known.descriptor.id, { ...state });
+  }
+}
+
+function offline(message = 'the KLF 200 is not connected'): CommandResult {
+  return { ok: false, error: 'gateway_offline', message };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (err === undefined) return 'unknown error';
+  return String(err);
+}
+
+export function normalizeFingerprint(text: string): string {
+  return text.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+}
+
+function formatFingerprint(hex: string): string {
+  return hex.match(/.{2}/g)?.join(':') ?? hex;
+}
+
+export function firmwareAtLeast(version: string, minimum: number[]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < minimum.length; i++) {
+    const a = parts[i] ?? 0;
+    const b = minimum[i]!;
+    if (a !== b) return a > b;
+  }
+  return true;
+}

@@ -1,0 +1,637 @@
+/**
+ * An emulated VELUX KLF 200: a TLS server on port 51200 speaking the KLF API frames of the
+ * public specification (frames.ts), with io-homecontrol products driven by the simulator's
+ * motor physics and the fault modes KLF owners report: idle sessions dropped, a frozen
+ * gateway (accepts, never answers), TLS handshakes refused until "rebooted", a short product
+ * list while booting, and rain on a window (a limitation that closes it and refuses opening).
+ *
+ * What a real KLF 200 may do differently is listed in docs/klf200.md ("The emulator").
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import { travel } from '../motor.js';
+import {
+  Cmd,
+  ErrorNumber,
+  NodeState,
+  Originator,
+  RAW_MAX,
+  RAW_STOP,
+  RunStatus,
+  SlipReader,
+  StatusReply,
+  decodeFrame,
+  encodeFrame,
+  fixedString,
+  readFixedString,
+} from './frames.js';
+
+export const KLF_PORT = 51200;
+
+/** Actuator types of the specification (NodeTypeSubType >> 6). */
+export const ActuatorType = {
+  INTERIOR_VENETIAN_BLIND: 0x01,
+  ROLLER_SHUTTER: 0x02,
+  AWNING: 0x03,
+  WINDOW_OPENER: 0x04,
+  GARAGE_OPENER: 0x05,
+  LIGHT: 0x06,
+  VERTICAL_EXTERIOR_AWNING: 0x0a,
+  DUAL_ROLLER_SHUTTER: 0x0b,
+  HORIZONTAL_AWNING: 0x0d,
+  EXTERIOR_VENETIAN_BLIND: 0x0e,
+  LOUVRE_BLIND: 0x0f,
+  CURTAIN_TRACK: 0x10,
+  SWINGING_SHUTTERS: 0x15,
+} as const;
+
+export interface KlfProductSpec {
+  nodeId: number;
+  name: string;
+  /** 16 lower-case hex digits (8 bytes). */
+  serial: string;
+  actuatorType: number;
+  subType?: number;
+  /** Raw main-parameter position, 0 = open/up … 0xC800 = closed/down. */
+  position?: number;
+}
+
+export interface KlfEmulatorOptions {
+  /** Loopback address to listen on (port 51200 is fixed by the KLF API). */
+  host: string;
+  port?: number;
+  password: string;
+  cert: string | Buffer;
+  key: string | Buffer;
+  products?: KlfProductSpec[];
+  /** Milliseconds for a full travel (default 20 s, the simulator's motors). */
+  fullTravelMs?: number;
+  /** Motor/notification tick (default 250 ms). */
+  tickMs?: number;
+  /** A session with no frame from the client for this long is dropped (real KLF: ~15 min). */
+  idleTimeoutMs?: number;
+  /** Concurrent sessions accepted (the KLF allows very few); more are closed at once. Default 2. */
+  maxSessions?: number;
+  /** Software version reported by GW_GET_VERSION_CFM. Default 0.2.0.0.71.0. */
+  softwareVersion?: number[];
+}
+
+export interface KlfCommandRecord {
+  at: number;
+  nodeId: number;
+  sessionId: number;
+  raw: number;
+  result: 'moving' | 'stopped' | 'rain' | 'bad_node' | 'rejected';
+}
+
+interface Product {
+  spec: Required<KlfProductSpec>;
+  /** Raw position as a float while moving. */
+  position: number;
+  target: number;
+  moving: boolean;
+  owner?: { session: Session; sessionId: number };
+  rain: boolean;
+  winks: number;
+  lastTick: number;
+}
+
+interface Session {
+  socket: TLSSocket;
+  authenticated: boolean;
+  monitor: boolean;
+  lastRx: number;
+}
+
+export interface KlfEmulatorStats {
+  connections: number;
+  handshakesRefused: number;
+  logins: number;
+  failedLogins: number;
+  sessions: number;
+  maxConcurrentSessions: number;
+  droppedIdle: number;
+  framesReceived: number;
+}
+
+export const DEFAULT_KLF_PRODUCTS: KlfProductSpec[] = [
+  { nodeId: 0, name: 'Bedroom window', serial: '53362726102f0080', actuatorType: ActuatorType.WINDOW_OPENER, subType: 1, position: RAW_MAX },
+  { nodeId: 1, name: 'Bedroom blind', serial: '53362726102f0081', actuatorType: ActuatorType.INTERIOR_VENETIAN_BLIND, position: 0 },
+  { nodeId: 2, name: 'Living room shutter', serial: '53362726102f0082', actuatorType: ActuatorType.ROLLER_SHUTTER, position: 0 },
+  { nodeId: 3, name: 'Living room window', serial: '53362726102f0083', actuatorType: ActuatorType.WINDOW_OPENER, subType: 1, position: RAW_MAX },
+  { nodeId: 4, name: 'Terrace awning', serial: '53362726102f0084', actuatorType: ActuatorType.AWNING, position: 0 },
+  { nodeId: 5, name: 'Garage door', serial: '53362726102f0085', actuatorType: ActuatorType.GARAGE_OPENER, position: RAW_MAX },
+];
+
+export interface KlfEmulatorEvents {
+  command: [record: KlfCommandRecord];
+  wink: [nodeId: number];
+  session: [open: boolean];
+}
+
+export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
+  readonly host: string;
+  readonly port: number;
+  private readonly server: Server;
+  private readonly products = new Map<number, Product>();
+  private readonly sessions = new Set<Session>();
+  private readonly fullTravelMs: number;
+  private readonly tickMs: number;
+  private readonly maxSessions: number;
+  private readonly softwareVersion: number[];
+  private tickTimer?: NodeJS.Timeout;
+  private idleTimer?: NodeJS.Timeout;
+  /** Fault state. */
+  private frozen = false;
+  private refuseHandshakes = 0;
+  private bootUntil = 0;
+  private bootCount = 0;
+  idleTimeoutMs: number;
+  readonly commands: KlfCommandRecord[] = [];
+  readonly stats: KlfEmulatorStats = {
+    connections: 0,
+    handshakesRefused: 0,
+    logins: 0,
+    failedLogins: 0,
+    sessions: 0,
+    maxConcurrentSessions: 0,
+    droppedIdle: 0,
+    framesReceived: 0,
+  };
+
+  constructor(private readonly options: KlfEmulatorOptions) {
+    super();
+    this.host = options.host;
+    this.port = options.port ?? KLF_PORT;
+    this.fullTravelMs = options.fullTravelMs ?? 20_000;
+    this.tickMs = options.tickMs ?? 250;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 15 * 60_000;
+    this.maxSessions = options.maxSessions ?? 2;
+    this.softwareVersion = options.softwareVersion ?? [0, 2, 0, 0, 71, 0];
+    for (const spec of options.products ?? DEFAULT_KLF_PRODUCTS) this.addProduct(spec);
+    this.server = createServer({ cert: options.cert, key: options.key });
+    // The raw TCP connection, before TLS: where the "refuse the handshake" fault acts.
+    this.server.on('connection', (raw: Socket) => {
+      this.stats.connections++;
+      if (this.refuseHandshakes > 0) {
+        this.refuseHandshakes--;
+        this.stats.handshakesRefused++;
+        raw.destroy();
+      }
+    });
+    this.server.on('tlsClientError', () => undefined);
+    this.server.on('secureConnection', (socket) => this.onSession(socket));
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, this.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.idleTimer = setInterval(() => this.dropIdle(), Math.min(1000, Math.max(50, this.idleTimeoutMs / 4)));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.tickTimer);
+    clearInterval(this.idleTimer);
+    this.tickTimer = undefined;
+    for (const s of this.sessions) s.socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- products and faults (the test's and the demo's handles) ----------------------------
+
+  addProduct(spec: KlfProductSpec): void {
+    const full: Required<KlfProductSpec> = { subType: 0, position: RAW_MAX, ...spec };
+    this.products.set(spec.nodeId, {
+      spec: full,
+      position: full.position,
+      target: full.position,
+      moving: false,
+      rain: false,
+      winks: 0,
+      lastTick: Date.now(),
+    });
+  }
+
+  /** Raw position of a product (rounded). */
+  position(nodeId: number): number {
+    return Math.round(this.product(nodeId).position);
+  }
+
+  moving(nodeId: number): boolean {
+    return this.product(nodeId).moving;
+  }
+
+  winks(nodeId: number): number {
+    return this.product(nodeId).winks;
+  }
+
+  /** Moves a product as its own remote control would (no session of ours asked for it). */
+  moveLocally(nodeId: number, raw: number): void {
+    const p = this.product(nodeId);
+    p.owner = undefined;
+    this.startMove(p, raw);
+  }
+
+  /** Rain on a window's sensor: it closes and refuses to open (a limitation by RAIN). */
+  setRain(nodeId: number, wet: boolean): void {
+    const p = this.product(nodeId);
+    p.rain = wet;
+    if (wet && p.target < RAW_MAX) {
+      if (p.owner) this.finishSession(p, RunStatus.COMPLETED, StatusReply.LIMITATION_BY_RAIN);
+      this.startMove(p, RAW_MAX);
+    }
+  }
+
+  /** Frozen: connections are accepted, no frame is ever answered, no notification sent. */
+  freeze(frozen = true): void {
+    this.frozen = frozen;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  /** The next `count` connections fail their TLS handshake (the socket is reset). */
+  refuseNextHandshakes(count: number): void {
+    this.refuseHandshakes = count;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** A reboot: all sessions close; for `shortForMs` the node list holds only the first `shortCount` products. */
+  reboot(options: { shortForMs?: number; shortCount?: number } = {}): void {
+    this.frozen = false;
+    for (const s of [...this.sessions]) s.socket.destroy();
+    if (options.shortForMs) {
+      this.bootUntil = Date.now() + options.shortForMs;
+      this.bootCount = options.shortCount ?? 1;
+    }
+  }
+
+  /** Drops every open session now (as the KLF does after its idle timeout). */
+  dropSessions(): void {
+    for (const s of [...this.sessions]) s.socket.destroy();
+  }
+
+  // ---- sessions -------------------------------------------------------------------------
+
+  private onSession(socket: TLSSocket): void {
+    if (this.sessions.size >= this.maxSessions) {
+      socket.destroy();
+      return;
+    }
+    const session: Session = { socket, authenticated: false, monitor: false, lastRx: Date.now() };
+    this.sessions.add(session);
+    this.stats.sessions++;
+    this.stats.maxConcurrentSessions = Math.max(this.stats.maxConcurrentSessions, this.sessions.size);
+    this.emit('session', true);
+    const reader = new SlipReader((unslipped) => this.onFrame(session, unslipped));
+    socket.on('data', (chunk: Buffer) => {
+      session.lastRx = Date.now();
+      reader.push(chunk);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (!this.sessions.delete(session)) return;
+      for (const p of this.products.values()) if (p.owner?.session === session) p.owner = undefined;
+      this.emit('session', false);
+    });
+  }
+
+  private dropIdle(): void {
+    const now = Date.now();
+    for (const s of [...this.sessions]) {
+      if (now - s.lastRx > this.idleTimeoutMs) {
+        this.stats.droppedIdle++;
+        s.socket.destroy();
+      }
+    }
+  }
+
+  private send(session: Session, command: number, data?: Buffer): void {
+    if (this.frozen || session.socket.destroyed) return;
+    session.socket.write(encodeFrame(command, data));
+  }
+
+  private onFrame(session: Session, unslipped: Buffer): void {
+    this.stats.framesReceived++;
+    if (this.frozen) return;
+    let frame;
+    try {
+      frame = decodeFrame(unslipped);
+    } catch {
+      this.send(session, Cmd.ERROR_NTF, Buffer.from([ErrorNumber.FRAME_ERROR]));
+      return;
+    }
+    const { command, data } = frame;
+    if (command === Cmd.PASSWORD_ENTER_REQ) {
+      const ok = data.length === 32 && readFixedString(data) === this.options.password;
+      session.authenticated = ok;
+      if (ok) this.stats.logins++;
+      else this.stats.failedLogins++;
+      this.send(session, Cmd.PASSWORD_ENTER_CFM, Buffer.from([ok ? 0 : 1]));
+      return;
+    }
+    if (!session.authenticated) {
+      this.send(session, Cmd.ERROR_NTF, Buffer.from([ErrorNumber.NOT_AUTHENTICATED]));
+      return;
+    }
+    switch (command) {
+      case Cmd.GET_STATE_REQ:
+        // Gateway state 2 = gateway mode with actuator nodes, sub-state 0 = idle.
+        this.send(session, Cmd.GET_STATE_CFM, Buffer.from([2, 0, 0, 0, 0, 0]));
+        return;
+      case Cmd.GET_VERSION_REQ:
+        // Software version (6), hardware version, product group 14, product type 3 (KLF 200).
+        this.send(session, Cmd.GET_VERSION_CFM, Buffer.from([...this.softwareVersion, 6, 14, 3]));
+        return;
+      case Cmd.GET_PROTOCOL_VERSION_REQ: {
+        const d = Buffer.alloc(4);
+        d.writeUInt16BE(3, 0);
+        d.writeUInt16BE(14, 2);
+        this.send(session, Cmd.GET_PROTOCOL_VERSION_CFM, d);
+        return;
+      }
+      case Cmd.HOUSE_STATUS_MONITOR_ENABLE_REQ:
+        session.monitor = true;
+        this.send(session, Cmd.HOUSE_STATUS_MONITOR_ENABLE_CFM);
+        return;
+      case Cmd.HOUSE_STATUS_MONITOR_DISABLE_REQ:
+        session.monitor = false;
+        this.send(session, Cmd.HOUSE_STATUS_MONITOR_DISABLE_CFM);
+        return;
+      case Cmd.GET_ALL_NODES_INFORMATION_REQ:
+        return this.allNodes(session);
+      case Cmd.GET_NODE_INFORMATION_REQ:
+        return this.nodeInfo(session, data);
+      case Cmd.COMMAND_SEND_REQ:
+        return this.commandSend(session, data);
+      case Cmd.WINK_SEND_REQ:
+        return this.wink(session, data);
+      case Cmd.GET_LIMITATION_STATUS_REQ:
+        return this.limitationStatus(session, data);
+      default:
+        this.send(session, Cmd.ERROR_NTF, Buffer.from([ErrorNumber.UNKNOWN_COMMAND]));
+    }
+  }
+
+  private visibleProducts(): Product[] {
+    const all = [...this.products.values()].sort((a, b) => a.spec.nodeId - b.spec.nodeId);
+    return Date.now() < this.bootUntil ? all.slice(0, this.bootCount) : all;
+  }
+
+  private allNodes(session: Session): void {
+    const list = this.visibleProducts();
+    this.send(session, Cmd.GET_ALL_NODES_INFORMATION_CFM, Buffer.from([0, list.length]));
+    for (const p of list) this.send(session, Cmd.GET_ALL_NODES_INFORMATION_NTF, this.nodeRecord(p));
+    this.send(session, Cmd.GET_ALL_NODES_INFORMATION_FINISHED_NTF);
+  }
+
+  private nodeInfo(session: Session, data: Buffer): void {
+    const nodeId = data[0] ?? 255;
+    const p = this.visibleProducts().find((x) => x.spec.nodeId === nodeId);
+    this.send(session, Cmd.GET_NODE_INFORMATION_CFM, Buffer.from([p ? 0 : 2, nodeId]));
+    if (p) this.send(session, Cmd.GET_NODE_INFORMATION_NTF, this.nodeRecord(p));
+  }
+
+  /** The 124-byte node record shared by GW_GET_(ALL_)NODE(S)_INFORMATION_NTF. */
+  private nodeRecord(p: Product): Buffer {
+    const d = Buffer.alloc(124);
+    d[0] = p.spec.nodeId;
+    d.writeUInt16BE(p.spec.nodeId, 1); // order
+    d[3] = 0; // placement (room index)
+    fixedString(p.spec.name, 64).copy(d, 4);
+    d[68] = 0; // velocity: default
+    d.writeUInt16BE((p.spec.actuatorType << 6) | (p.spec.subType & 0x3f), 69);
+    d[71] = 0; // product group
+    d[72] = 0; // product type
+    d[73] = 0; // node variation
+    d[74] = 0; // power mode: always alive
+    d[75] = 0; // build number
+    Buffer.from(p.spec.serial, 'hex').copy(d, 76, 0, 8);
+    d[84] = p.moving ? NodeState.EXECUTING : NodeState.DONE;
+    d.writeUInt16BE(Math.round(p.position), 85);
+    d.writeUInt16BE(Math.round(p.target), 87);
+    for (let fp = 0; fp < 4; fp++) d.writeUInt16BE(0xf7ff, 89 + 2 * fp); // FP1-4: not used
+    d.writeUInt16BE(this.remainingSeconds(p), 97);
+    d.writeUInt32BE(Math.floor(Date.now() / 1000), 99);
+    d[103] = 0; // no aliases
+    return d;
+  }
+
+  private remainingSeconds(p: Product): number {
+    return Math.ceil((Math.abs(p.target - p.position) / RAW_MAX) * (this.fullTravelMs / 1000));
+  }
+
+  private indexArray(data: Buffer, countAt: number): number[] {
+    const count = Math.min(20, data[countAt] ?? 0);
+    return [...data.subarray(countAt + 1, countAt + 1 + count)];
+  }
+
+  private commandSend(session: Session, data: Buffer): void {
+    if (data.length !== 66) {
+      this.send(session, Cmd.ERROR_NTF, Buffer.from([ErrorNumber.FRAME_ERROR]));
+      return;
+    }
+    const sessionId = data.readUInt16BE(0);
+    const parameterActive = data[4]!;
+    const raw = data.readUInt16BE(7);
+    const nodes = this.indexArray(data, 41);
+    const valid = parameterActive === 0 && (raw <= RAW_MAX || raw === RAW_STOP) && nodes.length > 0;
+    const cfm = Buffer.alloc(3);
+    cfm.writeUInt16BE(sessionId, 0);
+    cfm[2] = valid ? 1 : 0;
+    this.send(session, Cmd.COMMAND_SEND_CFM, cfm);
+    if (!valid) {
+      this.record({ at: Date.now(), nodeId: nodes[0] ?? -1, sessionId, raw, result: 'rejected' });
+      return;
+    }
+    for (const nodeId of nodes) {
+      const p = this.products.get(nodeId);
+      if (!p) {
+        this.runStatus(session, sessionId, nodeId, 0, RunStatus.FAILED, StatusReply.BAD_INDEX);
+        this.sessionFinished(session, sessionId);
+        this.record({ at: Date.now(), nodeId, sessionId, raw, result: 'bad_node' });
+        continue;
+      }
+      // An open command beyond the rain limitation is refused by the window.
+      if (p.rain && raw !== RAW_STOP && raw < RAW_MAX) {
+        this.runStatus(session, sessionId, nodeId, Math.round(p.position), RunStatus.FAILED, StatusReply.LIMITATION_BY_RAIN);
+        this.sessionFinished(session, sessionId);
+        this.record({ at: Date.now(), nodeId, sessionId, raw, result: 'rain' });
+        continue;
+      }
+      // A new command for a moving product ends the session that moved it.
+      if (p.owner) this.finishSession(p, RunStatus.COMPLETED, StatusReply.TARGET_MODIFIED);
+      p.owner = { session, sessionId };
+      const target = raw === RAW_STOP ? p.position : raw;
+      this.record({ at: Date.now(), nodeId, sessionId, raw, result: raw === RAW_STOP ? 'stopped' : 'moving' });
+      this.runStatus(session, sessionId, nodeId, Math.round(p.position), RunStatus.ACTIVE, StatusReply.OK);
+      this.startMove(p, target);
+    }
+  }
+
+  private record(r: KlfCommandRecord): void {
+    this.commands.push(r);
+    this.emit('command', r);
+  }
+
+  private wink(session: Session, data: Buffer): void {
+    const sessionId = data.readUInt16BE(0);
+    const nodes = this.indexArray(data, 6);
+    const cfm = Buffer.alloc(3);
+    cfm.writeUInt16BE(sessionId, 0);
+    cfm[2] = nodes.every((n) => this.products.has(n)) && nodes.length > 0 ? 1 : 0;
+    this.send(session, Cmd.WINK_SEND_CFM, cfm);
+    if (!cfm[2]) return;
+    for (const n of nodes) {
+      this.product(n).winks++;
+      this.emit('wink', n);
+    }
+    const sid = Buffer.alloc(2);
+    sid.writeUInt16BE(sessionId, 0);
+    setTimeout(() => {
+      this.send(session, Cmd.WINK_SEND_NTF, sid);
+      this.sessionFinished(session, sessionId);
+    }, 20).unref();
+  }
+
+  /**
+   * GW_GET_LIMITATION_STATUS: CFM, one LIMITATION_STATUS_NTF per node, then (as the spec's
+   * sequence shows) a COMMAND_RUN_STATUS_NTF and SESSION_FINISHED_NTF. The run status carries
+   * the limitation value, not the position: a client must not take it for a position.
+   */
+  private limitationStatus(session: Session, data: Buffer): void {
+    const sessionId = data.readUInt16BE(0);
+    const nodes = this.indexArray(data, 2);
+    const parameter = data[23] ?? 0;
+    const type = data[24] ?? 0; // 0 = minimum, 1 = maximum
+    const cfm = Buffer.alloc(3);
+    cfm.writeUInt16BE(sessionId, 0);
+    cfm[2] = nodes.length > 0 && nodes.every((n) => this.products.has(n)) ? 1 : 0;
+    this.send(session, Cmd.GET_LIMITATION_STATUS_CFM, cfm);
+    if (!cfm[2]) return;
+    for (const n of nodes) {
+      const p = this.product(n);
+      const min = p.rain ? RAW_MAX : 0;
+      const max = RAW_MAX;
+      const ntf = Buffer.alloc(10);
+      ntf.writeUInt16BE(sessionId, 0);
+      ntf[2] = n;
+      ntf[3] = parameter;
+      ntf.writeUInt16BE(min, 4);
+      ntf.writeUInt16BE(max, 6);
+      ntf[8] = p.rain ? Originator.RAIN : Originator.USER;
+      ntf[9] = p.rain ? 253 : 255; // 253 = unlimited time, 255 = no limitation
+      this.send(session, Cmd.LIMITATION_STATUS_NTF, ntf);
+      this.runStatus(session, sessionId, n, type === 0 ? min : max, RunStatus.COMPLETED, StatusReply.OK);
+    }
+    this.sessionFinished(session, sessionId);
+  }
+
+  // ---- motors ---------------------------------------------------------------------------
+
+  private startMove(p: Product, target: number): void {
+    p.target = Math.max(0, Math.min(RAW_MAX, target));
+    p.lastTick = Date.now();
+    p.moving = Math.round(p.position) !== Math.round(p.target);
+    if (p.owner) this.remainingTime(p);
+    if (!p.moving) {
+      p.position = p.target;
+      this.positionChanged(p);
+      if (p.owner) this.finishSession(p, RunStatus.COMPLETED, StatusReply.OK);
+      return;
+    }
+    this.positionChanged(p);
+    if (!this.tickTimer) this.tickTimer = setInterval(() => this.tick(), this.tickMs);
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    let anyMoving = false;
+    for (const p of this.products.values()) {
+      if (!p.moving) continue;
+      const elapsed = now - p.lastTick;
+      p.lastTick = now;
+      // travel() works in percent: use percent-closed, raw 0 = 0 %.
+      const pos = travel((p.position / RAW_MAX) * 100, (p.target / RAW_MAX) * 100, elapsed, this.fullTravelMs);
+      p.position = (pos / 100) * RAW_MAX;
+      if (Math.abs(p.position - p.target) < 1) {
+        p.position = p.target;
+        p.moving = false;
+        this.positionChanged(p);
+        if (p.owner) this.finishSession(p, RunStatus.COMPLETED, StatusReply.OK);
+      } else {
+        anyMoving = true;
+        this.positionChanged(p);
+      }
+    }
+    if (!anyMoving) {
+      clearInterval(this.tickTimer);
+      this.tickTimer = undefined;
+    }
+  }
+
+  private positionChanged(p: Product): void {
+    const d = Buffer.alloc(20);
+    d[0] = p.spec.nodeId;
+    d[1] = p.moving ? NodeState.EXECUTING : NodeState.DONE;
+    d.writeUInt16BE(Math.round(p.position), 2);
+    d.writeUInt16BE(Math.round(p.target), 4);
+    for (let fp = 0; fp < 4; fp++) d.writeUInt16BE(0xf7ff, 6 + 2 * fp);
+    d.writeUInt16BE(this.remainingSeconds(p), 14);
+    d.writeUInt32BE(Math.floor(Date.now() / 1000), 16);
+    for (const s of this.sessions) if (s.authenticated && s.monitor) this.send(s, Cmd.NODE_STATE_POSITION_CHANGED_NTF, d);
+  }
+
+  private remainingTime(p: Product): void {
+    if (!p.owner) return;
+    const d = Buffer.alloc(6);
+    d.writeUInt16BE(p.owner.sessionId, 0);
+    d[2] = p.spec.nodeId;
+    d[3] = 0;
+    d.writeUInt16BE(this.remainingSeconds(p), 4);
+    this.send(p.owner.session, Cmd.COMMAND_REMAINING_TIME_NTF, d);
+  }
+
+  private finishSession(p: Product, runStatus: number, reply: number): void {
+    const owner = p.owner;
+    if (!owner) return;
+    p.owner = undefined;
+    this.runStatus(owner.session, owner.sessionId, p.spec.nodeId, Math.round(p.position), runStatus, reply);
+    this.sessionFinished(owner.session, owner.sessionId);
+  }
+
+  private runStatus(session: Session, sessionId: number, nodeId: number, value: number, runStatus: number, reply: number): void {
+    const d = Buffer.alloc(13);
+    d.writeUInt16BE(sessionId, 0);
+    d[2] = 1; // status owner: user
+    d[3] = nodeId;
+    d[4] = 0; // main parameter
+    d.writeUInt16BE(value, 5);
+    d[7] = runStatus;
+    d[8] = reply;
+    d.writeUInt32BE(0, 9);
+    this.send(session, Cmd.COMMAND_RUN_STATUS_NTF, d);
+  }
+
+  private sessionFinished(session: Session, sessionId: number): void {
+    const d = Buffer.alloc(2);
+    d.writeUInt16BE(sessionId, 0);
+    this.send(session, Cmd.SESSION_FINISHED_NTF, d);
+  }
+
+  private product(nodeId: number): Product {
+    const p = this.products.get(nodeId);
+    if (!p) throw new Error(`no product with node id ${nodeId}`);
+    return p;
+  }
+}
