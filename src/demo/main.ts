@@ -13,6 +13,9 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { SimulatedHome } from '../simulator/index.js';
+import { defaultLayout, type HomeLayout } from '../simulator/layout.js';
+import { DEFAULT_KLF_PRODUCTS, KlfEmulator } from '../simulator/klf200/emulator.js';
+import { makeEmulatorCertificate } from '../simulator/klf200/cert.js';
 import { AccountStore } from '../google/accounts.js';
 import { accountsFile } from '../google/paths.js';
 import { googleRedirectUris } from '../google/config.js';
@@ -43,12 +46,18 @@ const { values: args } = parseArgs({
     matter: { type: 'boolean', default: false },
     'matter-port': { type: 'string', default: '5540' },
     storage: { type: 'string', default: join(repoRoot, '.demo') },
+    gateway: { type: 'string', default: 'mqtt' },
+    'klf-host': { type: 'string', default: '127.0.0.2' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (args.help) {
-  console.log(`Usage: npm start -- [--speed N] [--mqtt-port P] [--hap-port P] [--google-port P] [--storage DIR] [--lan] [--matter [--matter-port P]]
+  console.log(`Usage: npm start -- [--gateway mqtt|klf200] [--speed N] [--mqtt-port P] [--hap-port P] [--google-port P] [--storage DIR] [--lan] [--matter [--matter-port P]]
+  --gateway      mqtt (default): the simulated home behind the MQTT gateway;
+                 klf200: an emulated KLF 200 (windows, blind, shutter, awning) on --klf-host:51200,
+                 with the simulated home's climate sensors (MQTT) in the same rooms
+  --klf-host     loopback address of the emulated KLF 200 (default 127.0.0.2)
   --speed        simulated time factor (motors, CO2, humidity): 1 = real time, 10 = ten times faster
   --mqtt-port    embedded MQTT broker on 127.0.0.1 (default 11883)
   --hap-port     HomeKit bridge port (default 51826)
@@ -80,6 +89,25 @@ const hapPort = port('hap-port', args['hap-port']);
 const googlePort = port('google-port', args['google-port']);
 const matterPort = port('matter-port', args['matter-port']);
 const storage = resolve(args.storage ?? join(repoRoot, '.demo'));
+if (args.gateway !== 'mqtt' && args.gateway !== 'klf200') {
+  console.error(`--gateway must be mqtt or klf200, not "${args.gateway}"`);
+  process.exit(2);
+}
+const klfMode = args.gateway === 'klf200';
+const klfHost = args['klf-host'] ?? '127.0.0.2';
+if (klfMode && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(klfHost)) {
+  console.error(`--klf-host must be a loopback address (127.x.y.z), not "${klfHost}"`);
+  process.exit(2);
+}
+/** Rooms of the emulated KLF 200's products (the KLF has none; the config's devices[] sets them). */
+const KLF_ROOMS: Record<string, string> = {
+  '53362726102f0080': 'Bedroom',
+  '53362726102f0081': 'Bedroom',
+  '53362726102f0082': 'Living room',
+  '53362726102f0083': 'Living room',
+  '53362726102f0084': 'Kitchen',
+};
+const KLF_PASSWORD = 'velux123';
 
 /** Finds out before starting anything whether a port is taken, so the message can say what to do. */
 function ensureFree(p: number, host: string, what: string, flag: string): Promise<void> {
@@ -108,7 +136,7 @@ function bridgeIdentity(): { username: string } {
   return identity;
 }
 
-function writeHomebridgeConfig(): void {
+function writeHomebridgeConfig(klf?: { fingerprint: string }): void {
   mkdirSync(storage, { recursive: true });
   const config = {
     bridge: {
@@ -125,7 +153,21 @@ function writeHomebridgeConfig(): void {
       {
         platform: 'VeluxClimate',
         name: 'VELUX',
-        gateways: [{ name: 'Demo home', url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux' }],
+        gateways: [
+          { name: klf ? 'Demo sensors' : 'Demo home', url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux' },
+          ...(klf
+            ? [
+                {
+                  type: 'klf200',
+                  name: 'KLF 200',
+                  host: klfHost,
+                  password: KLF_PASSWORD,
+                  fingerprint: klf.fingerprint,
+                  devices: Object.entries(KLF_ROOMS).map(([serial, room]) => ({ serial, room })),
+                },
+              ]
+            : []),
+        ],
         google: {
           enabled: true,
           port: googlePort,
@@ -164,11 +206,24 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => broker.listen(mqttPort, '127.0.0.1', r));
   console.log(`[demo] MQTT broker on mqtt://127.0.0.1:${mqttPort}`);
 
-  const sim = new SimulatedHome({ url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux', timeScale: speed, log: (m) => console.log(`[simulator] ${m}`) });
+  // With the KLF 200, the MQTT side keeps only the climate sensors and the departure switch.
+  const layout: HomeLayout | undefined = klfMode ? sensorsOnly(defaultLayout()) : undefined;
+  const sim = new SimulatedHome({ url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux', timeScale: speed, layout, log: (m) => console.log(`[simulator] ${m}`) });
   await sim.start();
   console.log(`[demo] simulated home: ${sim.devices().length} devices in ${sim.rooms().length} rooms, time x${speed}`);
 
-  writeHomebridgeConfig();
+  let klf: KlfEmulator | undefined;
+  if (klfMode) {
+    const cert = makeEmulatorCertificate();
+    klf = new KlfEmulator({ host: klfHost, password: KLF_PASSWORD, cert: cert.cert, key: cert.key, products: DEFAULT_KLF_PRODUCTS, fullTravelMs: 20_000 / speed });
+    try {
+      await klf.start();
+    } catch (err) {
+      throw new Error(`Cannot start the emulated KLF 200 on ${klfHost}:51200 (${err instanceof Error ? err.message : String(err)}); pick another address: npm start -- --gateway klf200 --klf-host 127.0.0.3`);
+    }
+    console.log(`[demo] emulated KLF 200 on ${klfHost}:51200 (password ${KLF_PASSWORD}, certificate SHA-1 ${cert.fingerprint})`);
+    writeHomebridgeConfig({ fingerprint: cert.fingerprint });
+  } else writeHomebridgeConfig();
   // A sign-in account for trying the Google account-linking page; real homes create their own.
   const accounts = new AccountStore(accountsFile(storage), {});
   if (accounts.list().length === 0) await accounts.add(DEMO_ACCOUNT.name, DEMO_ACCOUNT.password, 'admin');
@@ -211,7 +266,9 @@ ${
             (Google Home, Alexa, SmartThings, Home Assistant: add a Matter device with this code; see docs/matter.md)
 `
           : '  Matter    off: npm start -- --matter publishes the home on Matter too\n'
-      }  MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)
+      }  MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)${
+        klf ? `\n  KLF 200   emulated on ${klfHost}:51200: windows and covers of the Bedroom, Living room and Kitchen` : ''
+      }
   Storage   ${storage}
   Ctrl-C stops everything.
 ──────────────────────────────────────────────────────────────────`);
@@ -239,6 +296,7 @@ ${
       });
     }
     await sim.stop();
+    await klf?.stop();
     await new Promise<void>((r) => aedes.close(() => broker.close(() => r())));
     process.exit(code);
   };
@@ -286,6 +344,13 @@ function alive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function sensorsOnly(layout: HomeLayout): HomeLayout {
+  const devices = layout.devices.filter((d) => d.type === 'sensor' || d.type === 'departure_switch');
+  const ids = new Set(devices.map((d) => d.id));
+  const initialState = Object.fromEntries(Object.entries(layout.initialState ?? {}).filter(([id]) => ids.has(id)));
+  return { ...layout, devices, initialState };
 }
 
 main().catch((err: unknown) => {

@@ -238,6 +238,16 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
     this.startMove(p, raw);
   }
 
+  /** The product is at `raw` now (moved by other means): one position notification, no motion. */
+  jumpTo(nodeId: number, raw: number): void {
+    const p = this.product(nodeId);
+    if (p.owner) this.finishSession(p, RunStatus.COMPLETED, StatusReply.TARGET_MODIFIED);
+    p.position = raw;
+    p.target = raw;
+    p.moving = false;
+    this.positionChanged(p);
+  }
+
   /** Rain on a window's sensor: it closes and refuses to open (a limitation by RAIN). */
   setRain(nodeId: number, wet: boolean): void {
     const p = this.product(nodeId);
