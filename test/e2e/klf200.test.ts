@@ -93,7 +93,8 @@ describe('KLF 200 end to end (emulated KLF 200 + Homebridge child process + HAP 
 
   it('publishes every window and cover of the KLF 200 (named by the config or the KLF), and the rain sensor', () => {
     const names = accessories.filter((a) => a.aid !== 1).map(accessoryName).sort();
-    expect(names).toEqual(['Attic window', 'Bedroom blind', 'Living room shutter', 'Living room window', 'Rain', 'Terrace awning']);
+    // (plus the virtual Departure mode switch: the KLF 200 has no departure switch)
+    expect(names).toEqual(['Attic window', 'Bedroom blind', 'Departure mode', 'Living room shutter', 'Living room window', 'Rain', 'Terrace awning']);
     const types = (name: string) => accessories.find((a) => accessoryName(a) === name)!.services.map((s) => s.type);
     expect(types('Attic window')).toContain(S.Window.UUID);
     expect(types('Bedroom blind')).toContain(S.WindowCovering.UUID);
@@ -152,6 +153,8 @@ describe('KLF 200 end to end (emulated KLF 200 + Homebridge child process + HAP 
 
   it('frozen KLF: No Response within seconds, values back after it answers again', async () => {
     const current = char('Terrace awning', S.WindowCovering, C.CurrentPosition);
+    await until(async () => (await readStatus(current.id)).value !== undefined, 'the awning readable before the freeze');
+    console.log(homebridge!.log().split('\n').filter((l) => /KLF/.test(l) && !/climate:|homekit:/.test(l)).slice(-8).join('\n'));
     const frozenAt = Date.now();
     emulator.freeze(true);
     await until(async () => (await readStatus(current.id)).status === NO_RESPONSE, 'No Response', 30_000);
@@ -176,7 +179,7 @@ describe('KLF 200 end to end (emulated KLF 200 + Homebridge child process + HAP 
     expect(emulator.stats.handshakesRefused).toBeGreaterThanOrEqual(3);
     expect(homebridge!.log()).toMatch(/power cycle/);
     const names = (await hc().accessories()).filter((a) => a.aid !== 1).map(accessoryName);
-    expect(names).toHaveLength(6);
+    expect(names).toHaveLength(7);
     expect(emulator.stats.maxConcurrentSessions).toBe(1);
   });
 });

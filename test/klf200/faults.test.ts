@@ -96,10 +96,13 @@ describe('KLF 200 connection faults', () => {
     clearInterval(poll);
     report(`${refuse} refused handshakes → online again`, Date.now() - start);
     expect(emulator.stats.handshakesRefused).toBe(refuse);
-    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
-    console.log(`[klf200 faults] attempt gaps (ms): ${gaps.join(', ')}`);
-    // backoff: later gaps are longer than the first
-    expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]! * 1.5);
+    // waits before each attempt, from the drop: 1 s, doubling, capped at reconnectMaxMs
+    const gaps = attempts.map((t, i) => t - (i === 0 ? 0 : attempts[i - 1]!));
+    console.log(`[klf200 faults] waits before each attempt (ms): ${gaps.join(', ')}`);
+    expect(gaps[0]!).toBeGreaterThan(900);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]! - 100);
+    expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.7);
+    expect(Math.max(...gaps)).toBeLessThan(3000 + 500);
     const hint = log.text('error').find((l) => l.includes('power cycle'));
     expect(hint).toContain(`${HANDSHAKE_FAILURES_BEFORE_HINT} times in a row`);
     expect(emulator.stats.maxConcurrentSessions).toBe(1);

@@ -5,6 +5,8 @@
  * error handler that stays, a close event the library does not give) and hands it to a NEW
  * klf-200-api Connection for every attempt; after any timeout the whole connection is
  * replaced. Products are re-read and the house-status monitor re-enabled on every session.
+ * The library's Connection, framing and frame classes are used; its Products/Product layer is
+ * not (it misses notifications that arrive with their confirmation: docs/klf200.md).
  * State comes from the gateway's notifications (GW_NODE_STATE_POSITION_CHANGED_NTF, run
  * status of our own command sessions, limitation status for rain), not from polling.
  * docs/klf200.md describes setup, behaviour and troubleshooting; the traps of klf-200-api
@@ -18,11 +20,11 @@ import {
   Gateway as KlfGatewayApi,
   GatewayCommand,
   GW_COMMAND_SEND_REQ,
+  GW_GET_ALL_NODES_INFORMATION_REQ,
+  GW_GET_LIMITATION_STATUS_REQ,
   GW_GET_STATE_REQ,
   GW_WINK_SEND_REQ,
-  Products,
   type IGW_FRAME_RCV,
-  type Product,
 } from 'klf-200-api';
 import type { Logger } from '../../logger.js';
 import type {
@@ -103,7 +105,15 @@ interface KnownProduct {
   nodeId: number;
   descriptor: DeviceDescriptor;
   state: DeviceState;
-  product?: Product;
+}
+
+/** One product as GW_GET_ALL_NODES_INFORMATION_NTF describes it. */
+interface NodeRecord {
+  nodeId: number;
+  name: string;
+  actuatorType: number;
+  subType: number;
+  serial: Buffer;
 }
 
 interface PendingCommand {
@@ -136,6 +146,10 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
   private readonly byId = new Map<string, KnownProduct>();
   private readonly byNode = new Map<number, KnownProduct>();
   private readonly pending = new Map<number, PendingCommand>();
+  /** Waiters for GW_SESSION_FINISHED_NTF of our own limitation reads, by session id. */
+  private readonly sessionWaiters = new Map<number, () => void>();
+  /** The product list being read. */
+  private discovery?: { records: NodeRecord[]; finished: boolean; onChange: () => void };
   /** Last position record per node, also for nodes not yet known (discovery notifications come first). */
   private readonly lastPosition = new Map<number, { current: number; target: number; state: number }>();
   private readonly configured: Map<string, Klf200DeviceConfig>;
@@ -276,6 +290,8 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
       } finally {
         this.clearTimers();
         this.session = undefined;
+        this.sessionWaiters.clear();
+        this.discovery = undefined;
         this.setOnline(false);
         this.failAllPending('gateway_offline', 'the connection to the KLF 200 was lost');
       }
@@ -360,8 +376,8 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
         this.log.warn(`[${this.name}] KLF 200 firmware ${firmware} is older than 2.0.0.71, the first with this API: update it in the KLF 200's web interface.`);
       }
       await step('house status monitor', api.enableHouseStatusMonitorAsync());
-      const products = await step('product list', Products.createProductsAsync(conn));
-      this.applyProducts(products.Products.filter((p): p is Product => p !== undefined), session);
+      const nodes = await this.withTimeout(session, 'product list', this.readNodes(session), 3 * this.opts.commandTimeoutMs);
+      this.applyProducts(nodes, session);
       await this.readRain(session);
       this.setOnline(true);
       this.startTimers(session);
@@ -419,12 +435,12 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     });
   }
 
-  private withTimeout<T>(session: Session, what: string, p: Promise<T>): Promise<T> {
+  private withTimeout<T>(session: Session, what: string, p: Promise<T>, ms = this.opts.commandTimeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new SessionError(`no answer to the ${what} request within ${this.opts.commandTimeoutMs} ms`, 'timeout'));
+        reject(new SessionError(`no answer to the ${what} request within ${ms} ms`, 'timeout'));
         session.close(`no answer to the ${what} request`);
-      }, this.opts.commandTimeoutMs);
+      }, ms);
       session.closed.then((reason) => {
         clearTimeout(timer);
         reject(new SessionError(reason, 'closed'));
@@ -493,17 +509,17 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
 
   // ---- products and state -----------------------------------------------------------------
 
-  private applyProducts(products: Product[], session: Session): void {
+  private applyProducts(products: NodeRecord[], session: Session): void {
     const seen = new Set<string>();
     this.byNode.clear();
     for (const product of products) {
-      const coverType = coverTypeOf(product.TypeID);
-      const serial = serialHex(product.SerialNumber);
-      const id = serial ?? `node-${product.NodeID}`;
+      const coverType = coverTypeOf(product.actuatorType);
+      const serial = serialHex(product.serial);
+      const id = serial ?? `node-${product.nodeId}`;
       if (!coverType) {
         if (!this.unsupportedLogged.has(id)) {
           this.unsupportedLogged.add(id);
-          this.log.info(`[${this.name}] "${product.Name}" (${actuatorName(product.TypeID)}) is not a window or cover: not published.`);
+          this.log.info(`[${this.name}] "${product.name}" (${actuatorName(product.actuatorType)}) is not a window or cover: not published.`);
         }
         continue;
       }
@@ -511,21 +527,19 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
       const descriptor: DeviceDescriptor = {
         id,
         type: coverType,
-        name: configured?.name ?? product.Name,
+        name: configured?.name ?? product.name,
         room: configured?.room,
-        model: actuatorName(product.TypeID),
+        model: actuatorName(product.actuatorType),
         serial,
-        features: hasRainSensor(product.TypeID, product.SubType) ? { rain_sensor: true } : {},
+        features: hasRainSensor(product.actuatorType, product.subType) ? { rain_sensor: true } : {},
       };
       const previous = this.byId.get(id);
-      const known: KnownProduct = { nodeId: product.NodeID, descriptor, state: previous?.state ?? {}, product };
+      const known: KnownProduct = { nodeId: product.nodeId, descriptor, state: previous?.state ?? {} };
       this.byId.set(id, known);
-      this.byNode.set(product.NodeID, known);
+      this.byNode.set(product.nodeId, known);
       seen.add(id);
-      // Positions from our own record of the node notifications, not product.CurrentPositionRaw:
-      // the library overwrites that with the value of the limitation read's run status.
-      const record = this.lastPosition.get(product.NodeID);
-      if (record) this.onPosition(product.NodeID, record, session);
+      const record = this.lastPosition.get(product.nodeId);
+      if (record) this.onPosition(product.nodeId, record, session);
     }
     const missing = [...this.byId.keys()].filter((id) => !seen.has(id));
     const missingConfigured = [...this.configured.keys()].filter((s) => !seen.has(s) && !this.byId.has(s));
@@ -550,9 +564,8 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
   private async rediscover(session: Session): Promise<void> {
     if (session.isClosed() || this.stopped) return;
     try {
-      const products = await this.withTimeout(session, 'product list', Products.createProductsAsync(session.conn));
-      const list = products.Products.filter((p): p is Product => p !== undefined);
-      const present = new Set(list.map((p) => serialHex(p.SerialNumber) ?? `node-${p.NodeID}`));
+      const list = await this.withTimeout(session, 'product list', this.readNodes(session), 3 * this.opts.commandTimeoutMs);
+      const present = new Set(list.map((p) => serialHex(p.serial) ?? `node-${p.nodeId}`));
       for (const id of [...this.byId.keys()]) {
         if (!present.has(id)) {
           this.log.warn(`[${this.name}] "${this.byId.get(id)?.descriptor.name}" is no longer known to the KLF 200: removed.`);
@@ -567,21 +580,115 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     }
   }
 
+  /**
+   * GW_GET_ALL_NODES_INFORMATION: our listener collects the node notifications. (Not the
+   * library's Products: it registers its listeners only after the confirmation arrived, so
+   * notifications that come in the same TCP read are missed and it waits for ever.)
+   */
+  private readNodes(session: Session): Promise<NodeRecord[]> {
+    return new Promise<NodeRecord[]>((resolve, reject) => {
+      let expected: number | undefined;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const discovery = {
+        records: [] as NodeRecord[],
+        finished: false,
+        onChange: () => {
+          if (!discovery.finished || expected === undefined) return;
+          // The library may emit the first frame of a type late (it loads each frame class on first use).
+          if (discovery.records.length >= expected) done();
+          else graceTimer ??= setTimeout(done, 200);
+        },
+      };
+      const done = () => {
+        clearTimeout(graceTimer);
+        if (this.discovery === discovery) this.discovery = undefined;
+        resolve(discovery.records);
+      };
+      this.discovery = discovery;
+      session.conn.sendFrameAsync(new GW_GET_ALL_NODES_INFORMATION_REQ(), this.opts.commandTimeoutMs / 1000).then(
+        (cfm) => {
+          const c = cfm as IGW_FRAME_RCV & { Status: number; NumberOfNode: number };
+          if (c.Status !== 0 && c.NumberOfNode !== 0) {
+            this.discovery = undefined;
+            reject(new SessionError(`the KLF 200 could not list its products (status ${c.Status})`, 'other'));
+            return;
+          }
+          expected = c.NumberOfNode;
+          if (expected === 0) discovery.finished = true;
+          discovery.onChange();
+        },
+        (err: unknown) => {
+          this.discovery = undefined;
+          reject(err instanceof Error ? err : new Error(errorText(err)));
+        },
+      );
+    });
+  }
+
   /** Reads the limitation of every rain-sensing window (the KLF sends no event when rain starts). */
   private async readRain(session: Session): Promise<void> {
     for (const known of this.byNode.values()) {
-      if (!known.descriptor.features.rain_sensor || !known.product) continue;
+      if (!known.descriptor.features.rain_sensor) continue;
       if (session.isClosed()) return;
-      // MinimumLimitation = 0; the answer arrives as GW_LIMITATION_STATUS_NTF (onFrame).
-      await this.withTimeout(session, 'limitation', known.product.refreshLimitationAsync(0));
+      await this.withTimeout(session, 'limitation', this.readLimitation(session, known.nodeId));
     }
+  }
+
+  /**
+   * GW_GET_LIMITATION_STATUS (minimum, main parameter); the answer is GW_LIMITATION_STATUS_NTF
+   * (onLimitation), the end GW_SESSION_FINISHED_NTF. Our waiter is registered before sending
+   * (the library's refreshLimitationAsync registers it after the confirmation: same race as above).
+   */
+  private readLimitation(session: Session, nodeId: number): Promise<void> {
+    const frame = new GW_GET_LIMITATION_STATUS_REQ(nodeId, 0 /* minimum */, 0 /* main parameter */);
+    const sessionId = frame.SessionID;
+    return new Promise<void>((resolve, reject) => {
+      this.sessionWaiters.set(sessionId, resolve);
+      session.conn.sendFrameAsync(frame, this.opts.commandTimeoutMs / 1000).then(
+        (cfm) => {
+          if ((cfm as IGW_FRAME_RCV & { Status: number }).Status !== COMMAND_ACCEPTED) {
+            this.sessionWaiters.delete(sessionId);
+            reject(new SessionError('the KLF 200 refused to read a limitation', 'other'));
+          }
+        },
+        (err: unknown) => {
+          this.sessionWaiters.delete(sessionId);
+          reject(err instanceof Error ? err : new Error(errorText(err)));
+        },
+      );
+    });
   }
 
   private onFrame(session: Session, frame: IGW_FRAME_RCV): void {
     if (session !== this.session) return;
     const f = frame as IGW_FRAME_RCV & Record<string, unknown>;
     switch (frame.Command) {
-      case GatewayCommand.GW_GET_ALL_NODES_INFORMATION_NTF:
+      case GatewayCommand.GW_GET_ALL_NODES_INFORMATION_NTF: {
+        this.discovery?.records.push({
+          nodeId: f.NodeID as number,
+          name: f.Name as string,
+          actuatorType: f.ActuatorType as number,
+          subType: f.ActuatorSubType as number,
+          serial: f.SerialNumber as Buffer,
+        });
+        const record = { current: f.CurrentPosition as number, target: f.TargetPosition as number, state: f.OperatingState as number };
+        this.lastPosition.set(f.NodeID as number, record);
+        this.onPosition(f.NodeID as number, record, session);
+        this.discovery?.onChange();
+        return;
+      }
+      case GatewayCommand.GW_GET_ALL_NODES_INFORMATION_FINISHED_NTF:
+        if (this.discovery) {
+          this.discovery.finished = true;
+          this.discovery.onChange();
+        }
+        return;
+      case GatewayCommand.GW_SESSION_FINISHED_NTF: {
+        const waiter = this.sessionWaiters.get(f.SessionID as number);
+        this.sessionWaiters.delete(f.SessionID as number);
+        waiter?.();
+        return;
+      }
       case GatewayCommand.GW_GET_NODE_INFORMATION_NTF:
       case GatewayCommand.GW_NODE_STATE_POSITION_CHANGED_NTF: {
         const record = { current: f.CurrentPosition as number, target: f.TargetPosition as number, state: f.OperatingState as number };
@@ -616,8 +723,8 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     const startedClosing = state.motion === 'closing' && known.state.motion !== 'closing';
     this.setState(known, state);
     // A window closing on its own may be its rain sensor: read its limitation now.
-    if (startedClosing && known.descriptor.features.rain_sensor && !this.ownsMove(nodeId) && known.product) {
-      this.withTimeout(session, 'limitation', known.product.refreshLimitationAsync(0)).catch(() => undefined);
+    if (startedClosing && known.descriptor.features.rain_sensor && !this.ownsMove(nodeId) && this.isOnline) {
+      this.withTimeout(session, 'limitation', this.readLimitation(session, nodeId)).catch(() => undefined);
     }
   }
 
