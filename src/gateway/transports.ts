@@ -6,9 +6,11 @@
 import type { Gateway } from './types.js';
 import type { GatewayConfigBase, Transport, TransportContext } from './transport.js';
 import { mqttTransport } from './mqtt/transport.js';
+import { klf200Transport } from './klf200/transport.js';
 
 export const TRANSPORTS = {
   mqtt: mqttTransport,
+  klf200: klf200Transport,
 } satisfies Record<string, Transport<GatewayConfigBase>>;
 
 export type GatewayType = keyof typeof TRANSPORTS;

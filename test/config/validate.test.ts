@@ -56,7 +56,7 @@ describe('config validation', () => {
     [{ ...minimal, climate: { rooms: [{ room: 'Kitchen' }, { room: 'Kitchen' }] } }, 'climate.rooms[1].room: "Kitchen" is listed twice'],
     [{ ...minimal, climate: { rooms: [{ room: 'Kitchen', co2Max: 99999 }] } }, 'climate.rooms[0].co2Max: must be at most 5000'],
     [{ ...minimal, climate: { defaults: { quietHours: { start: '25:00', end: '07:00' } } } }, 'climate.defaults.quietHours.start: has the wrong format (expected HH:MM)'],
-    [{ ...minimal, gateways: [{ ...minimal.gateways[0], type: 'zigbee' }] }, 'gateways[0].type: must be one of "mqtt"'],
+    [{ ...minimal, gateways: [{ ...minimal.gateways[0], type: 'zigbee' }] }, 'gateways[0].type: must be one of "mqtt", "klf200"'],
     ['nonsense', 'the platform block must be an object'],
   ])('refuses %j', (config, problem) => {
     const r = validateConfig(config);
@@ -75,7 +75,11 @@ describe('config validation', () => {
     expect(schema.pluginAlias).toBe('VeluxClimate');
     expect(schema.pluginType).toBe('platform');
     expect(Object.keys(schema.schema.properties.gateways.items.properties).sort()).toEqual(
-      ['baseTopic', 'commandTimeoutMs', 'name', 'password', 'tls', 'type', 'url', 'username'].sort(),
+      [
+        ...['baseTopic', 'commandTimeoutMs', 'name', 'password', 'tls', 'type', 'url', 'username'],
+        // klf200 (name, password and commandTimeoutMs shared)
+        ...['host', 'fingerprint', 'ca', 'devices', 'keepAliveMs', 'rainPollMs', 'reconnectMaxMs', 'bootGraceMs'],
+      ].sort(),
     );
     expect(Object.keys(schema.schema.properties.google.properties).sort()).toEqual(
       ['bind', 'clientId', 'clientSecret', 'enabled', 'homegraphUrl', 'pin', 'port', 'projectId', 'publicUrl', 'serviceAccountKeyFile', 'tls', 'trustProxy'].sort(),
@@ -107,5 +111,31 @@ describe('config validation', () => {
     visit(schema.schema.properties.gateways.items);
     expect([...offered].sort()).toEqual([...GATEWAY_TYPES].sort());
     expect([...defaults]).toEqual(['mqtt']);
+  });
+
+  describe('klf200 gateways', () => {
+    const klf = { name: 'KLF', type: 'klf200', host: '192.168.1.30', password: 'velux123' };
+    it('accepts the fixed keys and a device list by serial number', () => {
+      const r = validateConfig({ platform: 'VeluxClimate', gateways: [{ ...klf, devices: [{ serial: '53362726102f0080', name: 'Bedroom window', room: 'Bedroom' }] }] });
+      expect(r.ok).toBe(true);
+      if (r.ok) expect(r.config.gateways[0]).toMatchObject({ type: 'klf200', host: '192.168.1.30', devices: [{ serial: '53362726102f0080' }] });
+    });
+    it.each([
+      [{ ...klf, host: undefined }, 'gateways[0].host: is required'],
+      [{ ...klf, password: undefined }, 'gateways[0].password: is required'],
+      [{ ...klf, devices: [{ serial: '53:36:27:26:10:2F:00:80' }] }, 'gateways[0].devices[0].serial: has the wrong format (see the settings form)'],
+      [{ ...klf, fingerprint: 'abc' }, 'gateways[0].fingerprint: has the wrong format (20 hex bytes, e.g. 02:8C:23:A0:89:2B:62:98:C4:99:00:5B:D2:E7:2E:0A:70:3D:71:6A)'],
+      [{ ...klf, password: 'x'.repeat(33) }, 'gateways[0].password: is longer than the KLF 200 accepts (32 bytes)'],
+      [{ ...klf, devices: [{ serial: '53362726102f0080' }, { serial: '53362726102f0080' }] }, 'gateways[0].devices[1].serial: "53362726102f0080" is already listed as devices[0]'],
+    ])('refuses %j', (gateway, problem) => {
+      const r = validateConfig({ platform: 'VeluxClimate', gateways: [gateway] });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.problems).toContain(problem);
+    });
+    it('refuses two entries for one KLF 200', () => {
+      const r = validateConfig({ platform: 'VeluxClimate', gateways: [klf, { ...klf, name: 'Again' }] });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.problems).toContain('gateways[1].host: "192.168.1.30" is already used by gateways[0]; one entry per KLF 200');
+    });
   });
 });

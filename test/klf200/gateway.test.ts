@@ -54,7 +54,7 @@ describe('KLF 200 transport', () => {
     const list = devices.at(-1)!;
     const byId = new Map(list.map((d) => [d.id, d]));
     expect(list.map((d) => d.type).sort()).toEqual(['awning', 'blind', 'shutter', 'window', 'window']);
-    expect(byId.get(WINDOW)).toMatchObject({ type: 'window', name: 'Roof window', room: 'Bedroom', serial: WINDOW, features: { rain_sensor: true } });
+    expect(byId.get(WINDOW)).toMatchObject({ type: 'window', name: 'Roof window', room: 'Bedroom', serial: WINDOW, features: { rainSensor: true } });
     expect(byId.get(BLIND)).toMatchObject({ type: 'blind', name: 'Bedroom blind' });
     expect(byId.get(SHUTTER)?.type).toBe('shutter');
     expect(byId.get(AWNING)?.type).toBe('awning');

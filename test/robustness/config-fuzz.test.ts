@@ -89,7 +89,10 @@ function checkResult(raw: unknown): ReturnType<typeof validateConfig> {
   if (result.ok) {
     // ok only for a block with at least one gateway, and the result validates again unchanged
     expect(Array.isArray(result.config.gateways) && result.config.gateways.length > 0).toBe(true);
-    for (const g of result.config.gateways) expect(typeof g.url === 'string' && typeof g.baseTopic === 'string').toBe(true);
+    for (const g of result.config.gateways) {
+      if (g.type === 'klf200') expect(typeof g.host === 'string' && typeof g.password === 'string').toBe(true);
+      else expect(typeof g.url === 'string' && typeof g.baseTopic === 'string').toBe(true);
+    }
     const again = validateConfig(result.config);
     expect(again).toEqual(result);
   } else {

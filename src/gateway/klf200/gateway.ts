@@ -69,7 +69,7 @@ export interface Klf200GatewayConfig {
   /** PEM file of a CA that signed the gateway's certificate (instead of a fingerprint). */
   ca?: string;
   devices?: Klf200DeviceConfig[];
-  /** Answer time for one request or command (default 10 000 ms). */
+  /** Answer time for one request or command (default 5000 ms, as for MQTT). */
   commandTimeoutMs?: number;
   /** A GW_GET_STATE_REQ probe this often (default 30 000 ms; the KLF drops idle sessions after ~15 min). */
   keepAliveMs?: number;
@@ -84,7 +84,7 @@ export interface Klf200GatewayConfig {
 }
 
 const DEFAULTS = {
-  commandTimeoutMs: 10_000,
+  commandTimeoutMs: 5000,
   keepAliveMs: 30_000,
   rainPollMs: 120_000,
   reconnectMaxMs: 30_000,
@@ -531,7 +531,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
         room: configured?.room,
         model: actuatorName(product.actuatorType),
         serial,
-        features: hasRainSensor(product.actuatorType, product.subType) ? { rain_sensor: true } : {},
+        features: hasRainSensor(product.actuatorType, product.subType) ? { rainSensor: true } : {},
       };
       const previous = this.byId.get(id);
       const known: KnownProduct = { nodeId: product.nodeId, descriptor, state: previous?.state ?? {} };
@@ -628,7 +628,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
   /** Reads the limitation of every rain-sensing window (the KLF sends no event when rain starts). */
   private async readRain(session: Session): Promise<void> {
     for (const known of this.byNode.values()) {
-      if (!known.descriptor.features.rain_sensor) continue;
+      if (!known.descriptor.features.rainSensor) continue;
       if (session.isClosed()) return;
       await this.withTimeout(session, 'limitation', this.readLimitation(session, known.nodeId));
     }
@@ -723,7 +723,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     const startedClosing = state.motion === 'closing' && known.state.motion !== 'closing';
     this.setState(known, state);
     // A window closing on its own may be its rain sensor: read its limitation now.
-    if (startedClosing && known.descriptor.features.rain_sensor && !this.ownsMove(nodeId) && this.isOnline) {
+    if (startedClosing && known.descriptor.features.rainSensor && !this.ownsMove(nodeId) && this.isOnline) {
       this.withTimeout(session, 'limitation', this.readLimitation(session, nodeId)).catch(() => undefined);
     }
   }
@@ -753,7 +753,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
 
   private onLimitation(nodeId: number, minRaw: number, maxRaw: number, originator: number): void {
     const known = this.byNode.get(nodeId);
-    if (!known || !known.descriptor.features.rain_sensor) return;
+    if (!known || !known.descriptor.features.rainSensor) return;
     // Rain limits opening: the allowed range no longer reaches raw 0 (open).
     const rain = originator === ORIGINATOR_RAIN && minRaw > 0 && minRaw <= RAW_CLOSED && maxRaw <= RAW_CLOSED;
     if (known.state.rain !== rain) {
@@ -763,7 +763,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
   }
 
   private setState(known: KnownProduct, state: DeviceState): void {
-    if (known.descriptor.features.rain_sensor && state.rain === undefined) state.rain = false;
+    if (known.descriptor.features.rainSensor && state.rain === undefined) state.rain = false;
     known.state = state;
     if (this.isOnline || this.session) this.emit('state', known.descriptor.id, { ...state });
   }

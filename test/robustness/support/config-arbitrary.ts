@@ -83,7 +83,17 @@ const asObj = (v: Json | undefined): Obj | undefined => (v && typeof v === 'obje
 /** The rules validate.ts adds on top of the schema, applied so the result is valid. */
 function makeSemanticallyValid(config: Obj): Obj {
   const seen = new Set<string>();
+  const hosts = new Set<string>();
   const gateways = (config.gateways as Obj[]).filter((g) => {
+    if (g.type === 'klf200') {
+      // the schema's if/then (host and password required), the KLF transport's checks
+      const host = typeof g.host === 'string' ? g.host.toLowerCase() : undefined;
+      const serials = Array.isArray(g.devices) ? g.devices.map((d) => asObj(d)?.serial) : [];
+      if (host === undefined || hosts.has(host) || typeof g.password !== 'string' || Buffer.byteLength(g.password) > 32) return false;
+      if (g.ca !== undefined || new Set(serials).size !== serials.length) return false;
+      hosts.add(host);
+      return true;
+    }
     const topic = String(g.baseTopic ?? 'velux');
     if (topic.startsWith('/') || topic.endsWith('/') || seen.has(topic)) return false;
     seen.add(topic);
@@ -234,13 +244,18 @@ function mutationsAt(config: Obj, site: Site): Array<Omit<Mutation, 'config'> & 
   }
   // the semantic rules
   if (path.length === 2 && path[0] === 'gateways') {
-    out.push({ field: `${field}.baseTopic`, what: 'baseTopic with a leading slash', apply: () => setAt(config, [...path, 'baseTopic'], '/velux') });
-    out.push({ field: `${field}.baseTopic`, what: 'baseTopic with a trailing slash', apply: () => setAt(config, [...path, 'baseTopic'], 'velux/') });
+    const klf = asObj(value)?.type === 'klf200';
+    if (klf) {
+      out.push({ field: `${field}.host`, what: 'klf200 without host', apply: () => setAt(config, [...path, 'host'], undefined) });
+    } else {
+      out.push({ field: `${field}.baseTopic`, what: 'baseTopic with a leading slash', apply: () => setAt(config, [...path, 'baseTopic'], '/velux') });
+      out.push({ field: `${field}.baseTopic`, what: 'baseTopic with a trailing slash', apply: () => setAt(config, [...path, 'baseTopic'], 'velux/') });
+    }
     const gateways = config.gateways as Obj[];
     const index = path[1] as number;
     if (gateways.length < 16) {
       out.push({
-        field: `gateways[${gateways.length}].baseTopic`,
+        field: `gateways[${gateways.length}].${klf ? 'host' : 'baseTopic'}`,
         what: `gateways[${index}] listed twice`,
         apply: () => setAt(config, ['gateways', gateways.length], structuredClone(gateways[index]!)),
       });
