@@ -201,7 +201,7 @@ describe('mixed home: KLF 200 window + MQTT climate sensor in the same room', ()
       initialState: { 'attic-sensor': { temperature: 22, humidity: 45, co2: 1800 }, departure: { away: false } },
       occupancy: { Attic: 3 },
     };
-    sim = new SimulatedHome({ url: broker.url, baseTopic, layout, timeScale: 1, weather: { temperature: 15, windSpeed: 1, rain: false } });
+    sim = new SimulatedHome({ url: broker.url, baseTopic, layout, timeScale: 1, sensorIntervalMs: 3000, weather: { temperature: 15, windSpeed: 1, rain: false } });
     await sim.start();
     emulator = await startEmulator({ fullTravelMs: 2000 });
     homebridge = await startHomebridge({
@@ -215,7 +215,8 @@ describe('mixed home: KLF 200 window + MQTT climate sensor in the same room', ()
             { name: 'Sensors', url: broker.url, baseTopic },
             klfGateway(emulator, [{ serial: WINDOW, name: 'Attic window', room: 'Attic' }]),
           ],
-          climate: { enabled: true },
+          // the shortest confirmation the settings allow: CO2 must stay high for a minute before a window opens
+          climate: { enabled: true, defaults: { triggerConfirmMinutes: 1 } },
         },
       ],
     });
@@ -228,8 +229,8 @@ describe('mixed home: KLF 200 window + MQTT climate sensor in the same room', ()
     await broker?.close().catch(() => undefined);
   }, 30_000);
 
-  it('high CO2 from the MQTT sensor opens the KLF window (source climate); departure mode closes it', async () => {
-    await until(() => emulator.position(0) < 0xc800 && !emulator.moving(0), 'the KLF window opened by the climate control', 30_000);
+  it('high CO2 from the MQTT sensor opens the KLF window (source climate); departure mode closes it', { timeout: 150_000 }, async () => {
+    await until(() => emulator.position(0) < 0xc800 && !emulator.moving(0), 'the KLF window opened by the climate control', 100_000);
     expect(emulator.commands.filter((c) => c.nodeId === 0).at(-1)).toMatchObject({ result: 'moving' });
     expect(homebridge!.log()).toMatch(/\[KLF\] climate: Attic window → \d+%/);
     // other KLF products (not in a room with a sensor) were left alone
