@@ -53,12 +53,31 @@ export const UNTOUCHED_BLOCKS: Array<{ name: string; block: Block }> = [
       debug: true,
     },
   },
+  {
+    name: 'a KLF 200 with products',
+    block: {
+      gateways: [
+        {
+          type: 'klf200',
+          name: 'KLF',
+          host: '192.168.1.30',
+          password: 'velux123',
+          devices: [{ serial: '53362726102f0080', name: 'Bedroom window', room: 'Bedroom' }, { serial: '53362726102f0081', room: 'Bedroom' }],
+          keepAliveMs: 60000,
+        },
+      ],
+    },
+  },
   { name: 'climate control off, no history', block: { gateways: [{ name: 'Home', url: 'mqtt://127.0.0.1:1883', baseTopic: 'velux' }], climate: { enabled: false, historyDays: 0 } } },
 ];
 
 /** A value for every number in the form, typed exactly (decimals where the setting allows them). */
 export const NUMBER_VALUES: Record<string, number> = {
   commandTimeoutMs: 6500,
+  keepAliveMs: 45000,
+  rainPollMs: 90000,
+  reconnectMaxMs: 20000,
+  bootGraceMs: 120000,
   historyDays: 14,
   port: 8765,
   co2Max: 1234,
@@ -104,5 +123,12 @@ export const GATEWAY_TRANSPORTS: GatewayTransportCase[] = [
     typed: { name: 'Loft', url: 'mqtt://192.168.1.20:1883', baseTopic: 'loft/velux', username: 'loft-user', password: 'loft-pass' },
     visible: ['name', 'type', 'url', 'baseTopic', 'username', 'password'],
     saved: { type: 'mqtt', name: 'Loft', url: 'mqtt://192.168.1.20:1883', baseTopic: 'loft/velux', username: 'loft-user', password: 'loft-pass' },
+  },
+  {
+    type: 'klf200',
+    label: 'VELUX KLF 200 (local API)',
+    typed: { name: 'Roof KLF', host: '192.168.1.30', password: 'klf-label-pw' },
+    visible: ['name', 'type', 'host', 'password'],
+    saved: { type: 'klf200', name: 'Roof KLF', host: '192.168.1.30', password: 'klf-label-pw' },
   },
 ];

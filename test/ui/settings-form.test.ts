@@ -68,7 +68,11 @@ describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', () => 
       expect(await f.saveButton().isEnabled()).toBe(true);
       const gateways = block['gateways'] as Block[];
       expect(await f.markItems('Add gateway', 'gw')).toBe(gateways.length);
-      for (const [i, gateway] of gateways.entries()) expect(await f.field('url', `gw-${i}`).inputValue()).toBe(gateway['url']);
+      for (const [i, gateway] of gateways.entries()) {
+        // each transport's address field: the broker URL, or a KLF 200's host
+        const [field, value] = gateway['type'] === 'klf200' ? ['host', gateway['host']] : ['url', gateway['url']];
+        expect(await f.field(field as string, `gw-${i}`).inputValue()).toBe(value);
+      }
       const saved = await f.save();
       expect(meaning(saved)).toEqual(meaning(block));
     });
@@ -94,8 +98,14 @@ describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', () => 
     expect(await f.field('rejectUnauthorized', 'gw-0').isChecked().catch(() => undefined)).not.toBe(false);
   });
 
-  it('shows every number as a visible number input and saves exactly what was typed', async () => {
-    const f = await open({ gateways: [{ name: 'Home', url: 'mqtt://127.0.0.1:1883', baseTopic: 'velux' }] });
+  it('shows every number as a visible number input and saves exactly what was typed', { timeout: 60_000 }, async () => {
+    // one gateway of each type, so every transport's numbers show
+    const f = await open({
+      gateways: [
+        { name: 'Home', url: 'mqtt://127.0.0.1:1883', baseTopic: 'velux' },
+        { type: 'klf200', name: 'KLF', host: '192.168.1.30', password: 'velux123' },
+      ],
+    });
     await f.expandAll();
     // The UI always draws one blank entry in an empty array (dropped on Save if left blank).
     expect(await f.markItems('Add room', 'room')).toBe(1);
@@ -104,7 +114,7 @@ describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', () => 
     const numbers = await f.visibleControls(undefined, 'number');
     // defaults and the room share the room-setting names
     expect([...new Set(numbers)].sort()).toEqual([...new Set(schemaNumbers())].sort());
-    expect(numbers.length).toBe(schemaNumbers().length);
+    expect(numbers.length).toBe(schemaNumbers().length + 1); // commandTimeoutMs in both gateways
     const inputs = f.modal.locator('input[type="number"]');
     for (let i = 0; i < (await inputs.count()); i++) {
       const input = inputs.nth(i);
@@ -117,9 +127,11 @@ describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', () => 
     const saved = (await f.save()) as Block & { gateways: Block[]; google: Block; climate: Block & { defaults: Block; rooms: Block[] } };
     meaning(saved);
     expect(saved.gateways[0]?.['commandTimeoutMs']).toBe(NUMBER_VALUES['commandTimeoutMs']);
+    const klfNumbers = ['commandTimeoutMs', 'keepAliveMs', 'rainPollMs', 'reconnectMaxMs', 'bootGraceMs'];
+    for (const key of klfNumbers) expect(saved.gateways[1]?.[key], `gateways[1].${key}`).toBe(NUMBER_VALUES[key]);
     expect(saved.google['port']).toBe(NUMBER_VALUES['port']);
     expect(saved.climate['historyDays']).toBe(NUMBER_VALUES['historyDays']);
-    for (const key of schemaNumbers().filter((k) => !['commandTimeoutMs', 'port', 'historyDays'].includes(k))) {
+    for (const key of schemaNumbers().filter((k) => ![...klfNumbers, 'port', 'historyDays'].includes(k))) {
       expect(saved.climate.defaults[key], `climate.defaults.${key}`).toBe(NUMBER_VALUES[key]);
       expect(saved.climate.rooms[0]?.[key], `climate.rooms[0].${key}`).toBe(NUMBER_VALUES[key]);
     }
