@@ -20,10 +20,13 @@ import {
   type Weather,
 } from '../gateway/types.js';
 import { CommandPath } from './command-path.js';
+import { deviceIdentity, deviceKey } from './identity.js';
 
 export interface HomeDevice {
-  /** `<gateway key>/<device id>`: unique inside the plugin. */
+  /** The device's stable key (identity.ts): Google's id, the climate memory's and the CLI's key. */
   readonly key: string;
+  /** What HomeKit and Matter hash into the accessory UUID (identity.ts). */
+  readonly uuidSeed: string;
   readonly gatewayKey: string;
   readonly id: string;
   /** The gateway's own id (its `info` event; falls back to the gateway key). */
@@ -83,6 +86,11 @@ export interface PersistedHomeState {
    * must not change when the gateway's `info` arrives late on one start and in time on the next.
    */
   gatewayIds?: Record<string, string>;
+  /**
+   * The device-key prefix of a gateway whose key changed (e.g. a new MQTT base topic) but which
+   * reported the same id of its own: its devices keep their keys. Absent = the gateway key.
+   */
+  keyPrefixes?: Record<string, string>;
 }
 
 export interface HomeOptions {
@@ -96,6 +104,8 @@ export interface HomeOptions {
 
 interface GatewayEntry {
   gateway: Gateway;
+  /** Decided with the first device list (identity.ts). */
+  identity?: { keyPrefix: string; gatewayId: string };
   info?: GatewayInfo;
   weather?: Weather;
   /** Removes this home's listeners from the gateway. */
@@ -149,9 +159,9 @@ export class Home extends EventEmitter<HomeEvents> {
       }
     });
     on('devices', (list) => this.applyDevices(entry, list));
-    on('state', (id, state) => this.applyState(gateway.key, id, state));
+    on('state', (id, state) => this.applyState(entry, id, state));
     on('availability', (id, online) => {
-      const d = this.devicesByKey.get(deviceKey(gateway.key, id));
+      const d = this.deviceOf(entry, id);
       if (!d) return;
       d.available = online;
       this.refreshReachability(d);
@@ -227,14 +237,16 @@ export class Home extends EventEmitter<HomeEvents> {
   private applyDevices(entry: GatewayEntry, list: DeviceDescriptor[]): void {
     const gatewayKey = entry.gateway.key;
     const seen = new Set<string>();
-    const gatewayId = this.gatewayIdFor(gatewayKey, entry.info);
+    const identity = (entry.identity ??= this.gatewayIdentity(gatewayKey, entry.info));
+    const gatewayId = identity.gatewayId;
     for (const descriptor of list) {
-      const key = deviceKey(gatewayKey, descriptor.id);
+      const { key, uuidSeed } = deviceIdentity(identity, descriptor.id);
       seen.add(key);
       const existing = this.devicesByKey.get(key);
       if (!existing) {
         const device: HomeDevice = {
           key,
+          uuidSeed,
           gatewayKey,
           id: descriptor.id,
           gatewayId,
@@ -266,13 +278,31 @@ export class Home extends EventEmitter<HomeEvents> {
     this.updateMode('gateway');
   }
 
-  private gatewayIdFor(gatewayKey: string, info: GatewayInfo | undefined): string {
-    const known = this.persisted.gatewayIds?.[gatewayKey];
-    if (known) return known;
-    const id = info?.id ?? gatewayKey;
-    this.persisted = { ...this.persisted, gatewayIds: { ...this.persisted.gatewayIds, [gatewayKey]: id } };
+  /** The gateway's record for device identities (identity.ts): kept from the first start on. */
+  private gatewayIdentity(gatewayKey: string, info: GatewayInfo | undefined): { keyPrefix: string; gatewayId: string } {
+    const { gatewayIds = {}, keyPrefixes = {} } = this.persisted;
+    const known = gatewayIds[gatewayKey];
+    if (known) return { keyPrefix: keyPrefixes[gatewayKey] ?? gatewayKey, gatewayId: known };
+    // A gateway we knew under another key (its transport settings changed) that no configured
+    // gateway uses any more: same gateway, same identities.
+    const earlier = info ? Object.keys(gatewayIds).find((key) => gatewayIds[key] === info.id && !this.gateways.has(key)) : undefined;
+    const keyPrefix = earlier !== undefined ? (keyPrefixes[earlier] ?? earlier) : gatewayKey;
+    const gatewayId = info?.id ?? gatewayKey;
+    const nextIds = { ...gatewayIds, [gatewayKey]: gatewayId };
+    const nextPrefixes = { ...keyPrefixes };
+    if (earlier !== undefined) {
+      delete nextIds[earlier];
+      delete nextPrefixes[earlier];
+      this.log.info(`${this.gatewayName(gatewayKey)}: recognised as the gateway formerly at "${earlier}" (same id "${gatewayId}"); its devices keep their identities`);
+    }
+    if (keyPrefix !== gatewayKey) nextPrefixes[gatewayKey] = keyPrefix;
+    this.persisted = { ...this.persisted, gatewayIds: nextIds, ...(Object.keys(nextPrefixes).length > 0 ? { keyPrefixes: nextPrefixes } : {}) };
     this.persist?.(this.persisted);
-    return id;
+    return { keyPrefix, gatewayId };
+  }
+
+  private deviceOf(entry: GatewayEntry, deviceId: string): HomeDevice | undefined {
+    return entry.identity ? this.devicesByKey.get(deviceKey(entry.identity.keyPrefix, deviceId)) : undefined;
   }
 
   private removeDevice(device: HomeDevice): void {
@@ -285,8 +315,8 @@ export class Home extends EventEmitter<HomeEvents> {
     this.emit('deviceRemoved', device);
   }
 
-  private applyState(gatewayKey: string, id: string, state: DeviceState): void {
-    const device = this.devicesByKey.get(deviceKey(gatewayKey, id));
+  private applyState(entry: GatewayEntry, id: string, state: DeviceState): void {
+    const device = this.deviceOf(entry, id);
     if (!device) return; // state for a device the gateway has not (yet) listed
     const previous = device.state;
     device.state = state;
@@ -428,10 +458,6 @@ export class Home extends EventEmitter<HomeEvents> {
   get persistedState(): PersistedHomeState {
     return structuredClone(this.persisted);
   }
-}
-
-export function deviceKey(gatewayKey: string, deviceId: string): string {
-  return `${gatewayKey}/${deviceId}`;
 }
 
 function checkCommand(type: DeviceType, command: DeviceCommand): string | undefined {

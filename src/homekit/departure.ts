@@ -9,7 +9,7 @@ import type { Service } from 'homebridge';
 import type { HomeDevice } from '../home/model.js';
 import { Bindings } from './bindings.js';
 import { DeviceHandler, type AccessoryHandler, type HandlerDeps, type VeluxAccessory } from './handler.js';
-import { serialFromUuid } from './names.js';
+import { serialFromUuid } from '../home/names.js';
 import { ensureService, removeOtherServices, setAccessoryInformation } from './services.js';
 
 export const DEPARTURE_MODE_NAME = 'Departure mode';

@@ -8,7 +8,7 @@ import type { Home, HomeDevice } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import { Bindings } from './bindings.js';
 import type { AccessoryContext } from './context.js';
-import { sanitizeName, serialFromUuid } from './names.js';
+import { sanitizeName, serialFromUuid } from '../home/names.js';
 import { ensureService, removeOtherServices, setAccessoryInformation } from './services.js';
 
 export interface HandlerDeps {

@@ -7,7 +7,7 @@
 import type { Home, HomeDevice } from '../home/model.js';
 import { Bindings } from './bindings.js';
 import type { AccessoryHandler, HandlerDeps, VeluxAccessory } from './handler.js';
-import { serialFromUuid } from './names.js';
+import { serialFromUuid } from '../home/names.js';
 import { ensureService, removeOtherServices, setAccessoryInformation } from './services.js';
 
 export const RAIN_NAME = 'Rain';

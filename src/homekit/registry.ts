@@ -16,7 +16,8 @@ import type { AccessoryContext, AccessoryRole } from './context.js';
 import { createCoveringHandler } from './covering.js';
 import { DEPARTURE_MODE_NAME, DepartureSwitchHandler, VirtualDepartureHandler } from './departure.js';
 import type { AccessoryHandler, DeviceHandler, HandlerDeps, VeluxAccessory } from './handler.js';
-import { sanitizeName, uuidSeed } from './names.js';
+import { sanitizeName } from '../home/names.js';
+import { uuidSeed } from '../home/identity.js';
 import { hasRainSource, RAIN_NAME, RainHandler } from './rain.js';
 import { RoomClimateHandler } from './room-climate.js';
 import { DEFAULT_CO2_LIMIT, SensorHandler } from './sensor.js';
@@ -433,7 +434,7 @@ export class HomeKitAccessories {
   }
 
   private deviceUuid(device: HomeDevice): string {
-    return this.uuid(uuidSeed.device(device.gatewayId, device.id));
+    return this.uuid(device.uuidSeed);
   }
 
   private deviceHandler(device: HomeDevice): DeviceHandler | undefined {

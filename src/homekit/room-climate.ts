@@ -11,7 +11,7 @@
  */
 import { Bindings } from './bindings.js';
 import type { AccessoryHandler, HandlerDeps, VeluxAccessory } from './handler.js';
-import { sanitizeName, serialFromUuid } from './names.js';
+import { sanitizeName, serialFromUuid } from '../home/names.js';
 import { ensureService, removeOtherServices, setAccessoryInformation } from './services.js';
 
 export class RoomClimateHandler implements AccessoryHandler {

@@ -7,7 +7,7 @@ import type { Service } from 'homebridge';
 import type { Measure } from '../gateway/types.js';
 import type { HomeDevice } from '../home/model.js';
 import { clamp, DeviceHandler, type HandlerDeps, type VeluxAccessory } from './handler.js';
-import { sanitizeName } from './names.js';
+import { sanitizeName } from '../home/names.js';
 import { PeakWindow } from './peak-window.js';
 import { ensureService } from './services.js';
 

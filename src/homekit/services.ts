@@ -4,7 +4,7 @@
  * longer has.
  */
 import type { API, PlatformAccessory, Service, WithUUID } from 'homebridge';
-import { firmwareRevision, sanitizeName } from './names.js';
+import { firmwareRevision, sanitizeName } from '../home/names.js';
 import type { AccessoryContext } from './context.js';
 
 /** A concrete HAP service class such as `Service.Window`. */

@@ -12,7 +12,8 @@
 import type { API, MatterAPI } from 'homebridge';
 import type { Home, HomeDevice, HomeEvents } from '../home/model.js';
 import type { Logger } from '../logger.js';
-import { sanitizeName, serialFromUuid, uuidSeed } from '../homekit/names.js';
+import { sanitizeName, serialFromUuid } from '../home/names.js';
+import { uuidSeed } from '../home/identity.js';
 import { departureHandlers, MATTER_KINDS, MatterCommandError, withBattery, type ClusterUpdate, type KindContext, type MatterShape } from './kinds.js';
 
 export const MANUFACTURER = 'VELUX';
@@ -128,7 +129,7 @@ export class MatterPublisher {
   }
 
   private deviceUuid(device: HomeDevice): string {
-    return this.uuid(uuidSeed.device(device.gatewayId, device.id));
+    return this.uuid(device.uuidSeed);
   }
 
   // ---- accessories ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import { expectValidExecute, expectValidQuery, expectValidSync } from './helpers
 
 function device(descriptor: Partial<DeviceDescriptor> & Pick<DeviceDescriptor, 'id' | 'type'>, state: DeviceState = {}, reachable = true): HomeDevice {
   const d: DeviceDescriptor = { name: descriptor.id, features: {}, ...descriptor };
-  return { key: `gw/${d.id}`, gatewayKey: 'gw', id: d.id, gatewayId: 'gw', descriptor: d, state, available: true, reachable, stateUpdatedAt: reachable ? 1 : undefined };
+  return { key: `gw/${d.id}`, uuidSeed: `velux-climate:gw:${d.id}`, gatewayKey: 'gw', id: d.id, gatewayId: 'gw', descriptor: d, state, available: true, reachable, stateUpdatedAt: reachable ? 1 : undefined };
 }
 
 class FakeHome implements HomeView {

@@ -6,7 +6,8 @@
  */
 import { createGateway, type GatewayConfig } from '../../src/gateway/transports.js';
 import type { Gateway } from '../../src/gateway/types.js';
-import { deviceKey, Home, type HomeOptions } from '../../src/home/model.js';
+import { Home, type HomeOptions } from '../../src/home/model.js';
+import { deviceKey } from '../../src/home/identity.js';
 import type { Logger } from '../../src/logger.js';
 import type { SimClock } from '../../src/simulator/clock.js';
 import type { SimHome } from '../../src/simulator/home.js';
@@ -26,6 +27,10 @@ export interface EmulatorOptions {
   broker?: TestBroker;
   /** MQTT: a base topic prefix (default "rig"). */
   topicPrefix?: string;
+  /** MQTT: this exact base topic (default: a unique one). */
+  baseTopic?: string;
+  /** The emulated gateway's own id (MQTT: bridge/info). */
+  gatewayId?: string;
 }
 
 /** A running emulator and the config entry that makes the plugin talk to it. */
@@ -47,7 +52,8 @@ export const RIG_TRANSPORTS: { [T in RigTransport]: (options: EmulatorOptions) =
     const broker = options.broker ?? (await startAedes());
     const sim = new SimulatedHome({
       url: broker.url,
-      baseTopic: uniqueBaseTopic(options.topicPrefix ?? 'rig'),
+      baseTopic: options.baseTopic ?? uniqueBaseTopic(options.topicPrefix ?? 'rig'),
+      gatewayId: options.gatewayId,
       layout: options.layout,
       timeScale: options.timeScale,
       clock: options.clock,

@@ -63,6 +63,9 @@ export interface FixtureOptions {
   /** Accessories restored from the cache before start (from a previous fixture's bridge). */
   cached?: PlatformAccessory[];
   persisted?: PersistedHomeState;
+  /** The simulated gateway's base topic and own id (default: a unique topic, "sim-gateway"). */
+  baseTopic?: string;
+  gatewayId?: string;
   /** Reuse the broker and simulator of an earlier fixture (a plugin restart). */
   reuse?: Fixture;
   /** Do not wait for every device to be reachable. */
@@ -107,6 +110,8 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
   const rig = await startSimRig({
     broker,
     topicPrefix: 'hk',
+    baseTopic: options.baseTopic,
+    gatewayId: options.gatewayId,
     timeScale: options.timeScale ?? 20,
     layout: options.layout,
     commandTimeoutMs: options.commandTimeoutMs ?? 2000,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HomebridgeAPI } from '../../node_modules/homebridge/dist/api.js';
-import { firmwareRevision, MAX_NAME_LENGTH, sanitizeName, serialFromUuid, uuidSeed } from '../../src/homekit/names.js';
+import { firmwareRevision, MAX_NAME_LENGTH, sanitizeName, serialFromUuid } from '../../src/home/names.js';
+import { uuidSeed } from '../../src/home/identity.js';
 
 /** HAP-NodeJS's own check (util/checkName.js), which the brief's rule is a strict subset of. */
 const HAP_NAME = /^[\p{L}\p{N}][\p{L}\p{N}\p{Zs}\u2019'&!._:;()/,-]*[\p{L}\p{N}]$/u;

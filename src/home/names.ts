@@ -1,5 +1,6 @@
 /**
- * Names, identities and revision strings the way HomeKit accepts them.
+ * Names, serial numbers and revision strings the way HomeKit (and Homebridge's Matter bridge,
+ * which takes the same names) accepts them. Identities are in identity.ts.
  */
 
 /** HAP's `Name` characteristic holds at most 64 characters. */
@@ -37,15 +38,6 @@ function trimToLetterOrDigit(value: string): string {
   while (end > start && !LETTER_OR_DIGIT.test(chars[end - 1] ?? '')) end--;
   return chars.slice(start, end).join('');
 }
-
-/** UUID seeds: stable across restarts, so HomeKit keeps rooms, scenes and automations. */
-export const uuidSeed = {
-  device: (gatewayId: string, deviceId: string) => `velux-climate:${gatewayId}:${deviceId}`,
-  // A different prefix than devices, so no gateway id/device id pair can collide with these.
-  departureMode: () => 'velux-climate-home:departure-mode',
-  rain: () => 'velux-climate-home:rain',
-  room: (room: string) => `velux-climate-room:${room}`,
-} as const;
 
 /** A serial number for accessories without one of their own: derived from the UUID, so stable. */
 export function serialFromUuid(uuid: string): string {
