@@ -59,7 +59,7 @@ export interface RoomSettings {
 export const DEFAULT_ROOM_SETTINGS: Readonly<RoomSettings> = Object.freeze({
   enabled: true,
   co2Max: 1150,
-  co2Hysteresis: 250,
+  co2Hysteresis: 400,
   humidityMax: 70,
   humidityDelayMinutes: 15,
   triggerConfirmMinutes: 2,

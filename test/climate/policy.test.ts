@@ -80,13 +80,13 @@ describe('triggers', () => {
 
   it('comfort_reached: closes after the minimum airing once CO2 is under maximum minus hysteresis', () => {
     const memory = airingMemory();
-    const early = later(NOON + 3 * MINUTE, memory, { co2: 850 });
+    const early = later(NOON + 3 * MINUTE, memory, { co2: 700 });
     expect(early.actions).toEqual([]);
-    expect(early.notes).toEqual(['Kitchen: CO2 850 ppm under 900, but keeping the minimum airing until 12:05']);
-    expect(later(NOON + 6 * MINUTE, memory, { co2: 900 }).actions).toEqual([]);
-    const comfortable = later(NOON + 6 * MINUTE, memory, { co2: 890 });
+    expect(early.notes).toEqual(['Kitchen: CO2 700 ppm under 750, but keeping the minimum airing until 12:05']);
+    expect(later(NOON + 6 * MINUTE, memory, { co2: 750 }).actions).toEqual([]);
+    const comfortable = later(NOON + 6 * MINUTE, memory, { co2: 740 });
     expect(comfortable.actions).toEqual([
-      { deviceKey: 'kitchen-window', command: { position: 0 }, reason: 'comfort_reached', explanation: 'Kitchen: closing Kitchen window — CO2 890 ppm under 900' },
+      { deviceKey: 'kitchen-window', command: { position: 0 }, reason: 'comfort_reached', explanation: 'Kitchen: closing Kitchen window — CO2 740 ppm under 750' },
     ]);
   });
 

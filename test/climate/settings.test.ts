@@ -13,7 +13,7 @@ describe('room settings', () => {
     expect(DEFAULT_ROOM_SETTINGS).toEqual({
       enabled: true,
       co2Max: 1150,
-      co2Hysteresis: 250,
+      co2Hysteresis: 400,
       humidityMax: 70,
       humidityDelayMinutes: 15,
       triggerConfirmMinutes: 2,

@@ -26,7 +26,7 @@ const EVALUATION_PERIOD_MS = MINUTE;
 const SPEC = {
   co2Max: 1150,
   /** co2Max − hysteresis: where airing for CO2 ends. */
-  co2Low: 900,
+  co2Low: 750,
   humidityDelayMs: 15 * MINUTE,
   rainHoldMs: 15 * MINUTE,
   airingIntervalMs: 60 * MINUTE,
@@ -110,11 +110,14 @@ for (const factory of brokerFactories()) {
           open.at,
         );
         const closing = d.decisions('Bedroom').find((h) => h.kind === 'action' && h.device === d.key('bedroom-window') && h.at > (opening?.at ?? 0));
-        // Either end would be within the rules; with one person and 25 % open, CO2 falls under
-        // 900 ppm in about 16 minutes, well before the maximum airing, so it is the comfort rule that closes here.
-        expect(closing?.trigger, d.describe()).toBe('comfort_reached');
+        // Either end is within the rules. With one person and one window 25 % open the room needs
+        // about half an hour to get from 1150 to 750 ppm, so in this simulated room it may be the
+        // maximum airing that ends it; either way CO2 is far down by then.
+        expect(['comfort_reached', 'max_airing'], d.describe()).toContain(closing?.trigger);
+        if (closing?.trigger === 'comfort_reached') expect(d.sim.roomClimate('Bedroom').co2).toBeLessThan(SPEC.co2Low + 50);
+        else expect(close.at - open.at, d.describe()).toBeGreaterThanOrEqual(SPEC.maxAiringMs - TRANSPORT_SLACK_MS);
         expect(close.at - open.at).toBeGreaterThanOrEqual(SPEC.minAiringMs - TRANSPORT_SLACK_MS);
-        expect(d.sim.roomClimate('Bedroom').co2).toBeLessThan(SPEC.co2Low + 50);
+        expect(d.sim.roomClimate('Bedroom').co2).toBeLessThan(SPEC.co2Max - 250);
         await d.waitFor(() => d.position('bedroom-window') === 0, 2 * MINUTE, 'the bedroom window to be closed');
 
         // Nothing else had a reason to move; the algorithm never opened beyond the ventilation position.
