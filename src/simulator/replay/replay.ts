@@ -56,6 +56,8 @@ export interface ReplayOptions {
   windSpeed?: number;
   /** No climate control at all: the trace as recorded (the baseline). */
   noControl?: boolean;
+  /** Count openings this many minutes after rain (default: the settings' `rainHoldMinutes`). */
+  rainHoldMinutes?: number;
 }
 
 export interface ReplayOpening {
@@ -81,7 +83,7 @@ export interface ReplayResult {
   minutesOver1400: number;
   /** CO2 airings whose only reading over `co2Max` was the one before the opening. */
   outlierAirings: number;
-  /** Window openings less than `rainHoldMinutes` after a minute with rain. */
+  /** Window openings less than `rainHoldMinutes` (the option, else the setting) after a minute with rain. */
   openingsInRainHold: number;
   history: ClimateHistoryEntry[];
 }
@@ -239,7 +241,7 @@ export async function replay(trace: Trace, options: ReplayOptions = {}): Promise
       for (let k = 0; k < 4; k++) await settle();
     }
     for (const opening of openings.slice(before)) {
-      if (lastRainMinute !== undefined && opening.minute - lastRainMinute < settings.rainHoldMinutes) openingsInRainHold++;
+      if (lastRainMinute !== undefined && opening.minute - lastRainMinute < (options.rainHoldMinutes ?? settings.rainHoldMinutes)) openingsInRainHold++;
     }
 
     // The airing model over this interval, with the windows as they stood after the reading.
