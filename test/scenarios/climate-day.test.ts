@@ -115,7 +115,8 @@ for (const factory of brokerFactories()) {
         // maximum airing that ends it; either way CO2 is far down by then.
         expect(['comfort_reached', 'max_airing'], d.describe()).toContain(closing?.trigger);
         if (closing?.trigger === 'comfort_reached') expect(d.sim.roomClimate('Bedroom').co2).toBeLessThan(SPEC.co2Low + 50);
-        else expect(close.at - open.at, d.describe()).toBeGreaterThanOrEqual(SPEC.maxAiringMs - TRANSPORT_SLACK_MS);
+        // The decisions' own times: under load the open can reach the gateway late.
+        else expect((closing?.at ?? 0) - (opening?.at ?? 0), d.describe()).toBeGreaterThanOrEqual(SPEC.maxAiringMs);
         expect(close.at - open.at).toBeGreaterThanOrEqual(SPEC.minAiringMs - TRANSPORT_SLACK_MS);
         expect(d.sim.roomClimate('Bedroom').co2).toBeLessThan(SPEC.co2Max - 250);
         await d.waitFor(() => d.position('bedroom-window') === 0, 2 * MINUTE, 'the bedroom window to be closed');
