@@ -5,32 +5,12 @@
  * here are generous bounds, the figures themselves come from the printed measurements.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceDescriptor } from '../../src/gateway/types.js';
 import { HANDSHAKE_FAILURES_BEFORE_HINT } from '../../src/gateway/klf200/gateway.js';
-import { recordingLogger, waitFor } from '../helpers/log.js';
-import { BLIND, WINDOW, gatewayFor, startEmulator } from './support.js';
+import { waitFor } from '../helpers/log.js';
+import { BLIND, WINDOW, cleanUp, connected } from './support.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setUp(options: Parameters<typeof startEmulator>[0] = {}, extra: Parameters<typeof gatewayFor>[2] = {}) {
-  const emulator = await startEmulator(options);
-  const log = recordingLogger();
-  const gateway = gatewayFor(emulator, log, extra);
-  const onlineChanges: Array<{ at: number; online: boolean }> = [];
-  const lists: DeviceDescriptor[][] = [];
-  gateway.on('online', (online) => onlineChanges.push({ at: Date.now(), online }));
-  gateway.on('devices', (list) => lists.push(list));
-  cleanups.push(async () => {
-    await gateway.stop();
-    await emulator.stop();
-  });
-  await gateway.start();
-  await waitFor(() => gateway.online, 10_000, 'online');
-  return { emulator, gateway, log, onlineChanges, lists };
-}
+afterEach(cleanUp);
+const setUp = connected;
 
 function report(what: string, ms: number): void {
   console.log(`[klf200 faults] ${what}: ${ms} ms`);

@@ -3,36 +3,15 @@
  * the real klf-200-api client): products, positions both ways, stop, wink, rain.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceDescriptor, DeviceState } from '../../src/gateway/types.js';
 import { percentToRaw, rawToPercent } from '../../src/gateway/klf200/products.js';
 import type { Klf200Gateway } from '../../src/gateway/klf200/gateway.js';
 import { ActuatorType, type KlfEmulator } from '../../src/simulator/klf200/emulator.js';
 import { makeEmulatorCertificate } from '../../src/simulator/klf200/cert.js';
 import { recordingLogger, waitFor } from '../helpers/log.js';
-import { AWNING, BLIND, SHUTTER, WINDOW, gatewayFor, startEmulator } from './support.js';
+import { AWNING, BLIND, SHUTTER, WINDOW, cleanUp, cleanups, connected, gatewayFor, startEmulator } from './support.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setUp(options: Parameters<typeof startEmulator>[0] = {}, extra: Parameters<typeof gatewayFor>[2] = {}) {
-  const emulator = await startEmulator(options);
-  const log = recordingLogger();
-  const gateway = gatewayFor(emulator, log, extra);
-  const devices: DeviceDescriptor[][] = [];
-  const states = new Map<string, DeviceState[]>();
-  gateway.on('devices', (list) => devices.push(list));
-  gateway.on('state', (id, s) => states.set(id, [...(states.get(id) ?? []), s]));
-  cleanups.push(async () => {
-    await gateway.stop();
-    await emulator.stop();
-  });
-  await gateway.start();
-  await waitFor(() => gateway.online, 10_000, 'the gateway online');
-  const last = (id: string) => states.get(id)?.at(-1) ?? {};
-  return { emulator, gateway, log, devices, states, last };
-}
+afterEach(cleanUp);
+const setUp = connected;
 
 describe('position conversion', () => {
   it('raw 0 is open (100 %) and 0xC800 closed (0 %) for every type, both ways', () => {
@@ -47,7 +26,7 @@ describe('position conversion', () => {
 
 describe('KLF 200 transport', () => {
   it('publishes windows, blinds, shutters and awnings by actuator type, named by the config or the KLF', async () => {
-    const { devices, log } = await setUp(
+    const { lists: devices, log } = await setUp(
       {},
       { devices: [{ serial: WINDOW, name: 'Roof window', room: 'Bedroom' }] },
     );
