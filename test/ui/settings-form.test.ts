@@ -42,7 +42,8 @@ function schemaNumbers(): string[] {
   return out.sort();
 }
 
-describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', () => {
+// Generous per-test time: a loaded CI machine runs the browser and the UI beside the other suites.
+describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', { timeout: 120_000 }, () => {
   let ui: ConfigUi;
   let form: SettingsForm | undefined;
 
