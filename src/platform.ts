@@ -6,7 +6,7 @@ import type { API, DynamicPlatformPlugin, Logging, PlatformAccessory, PlatformCo
 import { validateConfig } from './config/validate.js';
 import { PLATFORM_NAME, PLUGIN_NAME, type PlatformConfig } from './config/types.js';
 import { createGateway } from './gateway/transports.js';
-import { Home } from './home/model.js';
+import { DEFAULT_REMOVAL_GRACE_MS, Home } from './home/model.js';
 import { openHomeStateFile } from './home/persistence.js';
 import type { Logger } from './logger.js';
 import { ClimateController, pruneHistory } from './climate/controller.js';
@@ -70,6 +70,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       persisted: homeState.value,
       persist: (state) => homeState.update(() => state),
       roomClimateDefault: (room) => settingsFor(room).enabled,
+      removalGraceMs: (config.deviceRemovalGraceHours ?? DEFAULT_REMOVAL_GRACE_MS / 3600_000) * 3600_000,
     });
     for (const gateway of config.gateways) home.addGateway(createGateway(gateway, { log, storagePath }));
     this.home = home;

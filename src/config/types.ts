@@ -55,4 +55,9 @@ export interface PlatformConfig {
   /** Publish on Matter when the bridge has Matter enabled (default true). */
   matter?: boolean;
   debug?: boolean;
+  /**
+   * Hours a device missing from its gateway's device list stays (as No Response / offline)
+   * before it is removed; 0 = at once. Default 24.
+   */
+  deviceRemovalGraceHours?: number;
 }

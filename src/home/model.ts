@@ -38,8 +38,13 @@ export interface HomeDevice {
   stateUpdatedAt?: number;
   /** The device's own radio availability as the gateway reports it. */
   available: boolean;
-  /** Commands can reach it and its state is live: gateway online, device available, state known. */
+  /** Commands can reach it and its state is live: gateway online, device available, state known, listed. */
   reachable: boolean;
+  /**
+   * Since when the device is missing from its gateway's device list (the home's clock), while
+   * it is kept for the removal grace period; undefined while listed.
+   */
+  missingSince?: number;
 }
 
 export type ModeSource = CommandSource | 'gateway' | 'restore';
@@ -100,7 +105,17 @@ export interface HomeOptions {
   persist?: (state: PersistedHomeState) => void;
   /** Default for rooms the user never switched (from the config). */
   roomClimateDefault?: (room: string) => boolean;
+  /**
+   * How long a device missing from its gateway's device list is kept (unreachable) before it
+   * is removed; 0 (the default here) removes it at once. The platform passes the config's
+   * `deviceRemovalGraceHours` (default 24 h: DEFAULT_REMOVAL_GRACE_MS). Gateways
+   * report short lists while they restart; removing the accessory would make Apple Home
+   * delete every automation and scene that used it.
+   */
+  removalGraceMs?: number;
 }
+
+export const DEFAULT_REMOVAL_GRACE_MS = 24 * 3600_000;
 
 interface GatewayEntry {
   gateway: Gateway;
@@ -121,6 +136,8 @@ export class Home extends EventEmitter<HomeEvents> {
   private persisted: PersistedHomeState;
   private readonly persist?: (state: PersistedHomeState) => void;
   private readonly roomClimateDefault: (room: string) => boolean;
+  private readonly removalGraceMs: number;
+  private readonly removalTimers = new Map<string, NodeJS.Timeout>();
   private readonly blocked = new Map<string, NonNullable<RoomClimateStatus['blocked']>>();
   private lastAway: boolean;
   private expectedMode?: { away: boolean; source: CommandSource; until: number };
@@ -132,6 +149,7 @@ export class Home extends EventEmitter<HomeEvents> {
     this.persisted = structuredClone(options.persisted ?? { virtualAway: false, roomClimateEnabled: {} });
     this.persist = options.persist;
     this.roomClimateDefault = options.roomClimateDefault ?? (() => true);
+    this.removalGraceMs = options.removalGraceMs ?? 0;
     this.lastAway = this.persisted.virtualAway;
     this.commands = new CommandPath((device, command, source) => this.dispatch(device, command, source));
   }
@@ -177,6 +195,8 @@ export class Home extends EventEmitter<HomeEvents> {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.removalTimers.values()) clearTimeout(timer);
+    this.removalTimers.clear();
     this.commands.stop();
     await Promise.all(
       [...this.gateways.values()].map(async (g) => {
@@ -268,12 +288,13 @@ export class Home extends EventEmitter<HomeEvents> {
         this.emit('deviceAdded', device);
         continue;
       }
+      if (existing.missingSince !== undefined) this.foundAgain(existing);
       if (JSON.stringify(existing.descriptor) !== JSON.stringify(descriptor)) {
         existing.descriptor = descriptor;
         this.emit('deviceChanged', existing);
       }
     }
-    for (const d of this.devicesOf(gatewayKey)) if (!seen.has(d.key)) this.removeDevice(d);
+    for (const d of this.devicesOf(gatewayKey)) if (!seen.has(d.key)) this.missing(d);
     this.emit('devicesChanged', gatewayKey);
     this.updateMode('gateway');
   }
@@ -305,6 +326,47 @@ export class Home extends EventEmitter<HomeEvents> {
     return entry.identity ? this.devicesByKey.get(deviceKey(entry.identity.keyPrefix, deviceId)) : undefined;
   }
 
+  /** A device left out of its gateway's list: unreachable now, removed after the grace period. */
+  private missing(device: HomeDevice): void {
+    if (this.removalGraceMs <= 0) return this.removeDevice(device);
+    if (device.missingSince !== undefined) return;
+    device.missingSince = this.now();
+    this.refreshReachability(device);
+    const hours = this.removalGraceMs / 3600_000;
+    this.log.warn(
+      `${device.descriptor.name} (${device.key}) is missing from the gateway's device list; shown as unreachable, ` +
+        `removed if it is still missing after ${Number.isInteger(hours) ? hours : hours.toFixed(2)} h (deviceRemovalGraceHours)`,
+    );
+    const timer = setTimeout(() => {
+      this.removalTimers.delete(device.key);
+      if (this.devicesByKey.get(device.key) !== device || device.missingSince === undefined) return;
+      this.log.info(`${device.descriptor.name} (${device.key}) stayed missing from the gateway's device list; removed`);
+      this.removeDevice(device);
+    }, this.removalGraceMs);
+    timer.unref();
+    this.removalTimers.set(device.key, timer);
+  }
+
+  private foundAgain(device: HomeDevice): void {
+    const since = device.missingSince ?? this.now();
+    device.missingSince = undefined;
+    clearTimeout(this.removalTimers.get(device.key));
+    this.removalTimers.delete(device.key);
+    this.log.info(`${device.descriptor.name} (${device.key}) is listed by the gateway again after ${Math.round((this.now() - since) / 1000)} s; kept`);
+    this.refreshReachability(device);
+  }
+
+  /** Removes every device that is missing from its gateway's list now, without waiting (number removed). */
+  pruneMissing(): number {
+    const missing = [...this.devicesByKey.values()].filter((d) => d.missingSince !== undefined);
+    for (const device of missing) {
+      clearTimeout(this.removalTimers.get(device.key));
+      this.removalTimers.delete(device.key);
+      this.removeDevice(device);
+    }
+    return missing.length;
+  }
+
   private removeDevice(device: HomeDevice): void {
     this.devicesByKey.delete(device.key);
     this.commands.forget(device.key, {
@@ -327,7 +389,7 @@ export class Home extends EventEmitter<HomeEvents> {
   }
 
   private refreshReachability(device: HomeDevice): void {
-    const reachable = this.gatewayOnline(device.gatewayKey) && device.available && device.stateUpdatedAt !== undefined;
+    const reachable = this.gatewayOnline(device.gatewayKey) && device.available && device.stateUpdatedAt !== undefined && device.missingSince === undefined;
     if (reachable === device.reachable) return;
     device.reachable = reachable;
     this.emit('reachability', device);
