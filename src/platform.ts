@@ -10,8 +10,7 @@ import { DEFAULT_REMOVAL_GRACE_MS, Home } from './home/model.js';
 import { openHomeStateFile } from './home/persistence.js';
 import type { Logger } from './logger.js';
 import { ClimateController, pruneHistory } from './climate/controller.js';
-import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettings } from './climate/policy.js';
-import type { RoomSettingsOverrides } from './climate/settings.js';
+import { resolveClimateSettings } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
 import { HomeKitAccessories } from './homekit/registry.js';
 import type { GoogleHome } from './google/index.js';
@@ -63,7 +62,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private build(config: PlatformConfig): void {
     const log: Logger = config.debug ? { ...this.log, debug: (m: string, ...a: unknown[]) => this.log.info(m, ...a) } : this.log;
     const storagePath = this.api.user.storagePath();
-    const settingsFor = roomSettingsFrom(config);
+    const { settingsFor } = resolveClimateSettings(config.climate);
     const homeState = openHomeStateFile(storagePath, log);
     const home = new Home({
       log,
@@ -169,15 +168,4 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       this.log.warn(`Shutdown step failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-}
-
-/** Per-room settings: built-in defaults, then the config's defaults, then the room's own entry. */
-function roomSettingsFrom(config: PlatformConfig): (room: string) => RoomSettings {
-  const defaults = resolveRoomSettings(DEFAULT_ROOM_SETTINGS, (config.climate?.defaults ?? {}) as RoomSettingsOverrides);
-  const perRoom = new Map<string, RoomSettings>();
-  for (const entry of config.climate?.rooms ?? []) {
-    const { room, ...overrides } = entry;
-    perRoom.set(room, resolveRoomSettings(defaults, overrides as RoomSettingsOverrides));
-  }
-  return (room) => perRoom.get(room) ?? defaults;
 }

@@ -16,7 +16,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClimateHistoryEntry } from '../climate/controller.js';
-import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettings, type RoomSettingsOverrides } from '../climate/settings.js';
+import { resolveClimateSettings, type RoomSettings } from '../climate/settings.js';
+import { HEAT_PROTECTION_RELEASE_C } from '../climate/heatProtection.js';
 import { CLIMATE_FILES, parseClimateHistory, parseClimateMemory } from '../climate/store.js';
 import type { ClimateMemory, DeviceMemory, RoomMemory } from '../climate/types.js';
 import { PLATFORM_NAME, PLUGIN_NAME, type ClimateConfig } from '../config/types.js';
@@ -29,7 +30,6 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 /** As in the policy (climate/heatProtection.ts): covers go back once the room is this far under the cooling setpoint. */
-const HEAT_PROTECTION_RELEASE_C = 1;
 
 export const climateGroup: CommandGroup = {
   name: 'climate',
@@ -103,18 +103,12 @@ function readSettings(storagePath: string): SettingsSource {
       else source = 'invalid config';
     }
   }
-  // As the platform resolves them: built-in defaults, then climate.defaults, then the room's entry.
-  const defaults = resolveRoomSettings(DEFAULT_ROOM_SETTINGS, (climate.defaults ?? {}) as RoomSettingsOverrides);
-  const perRoom = new Map<string, RoomSettings>();
-  for (const entry of climate.rooms ?? []) {
-    const { room, ...overrides } = entry;
-    perRoom.set(room, resolveRoomSettings(defaults, overrides as RoomSettingsOverrides));
-  }
+  const { defaults, rooms, settingsFor } = resolveClimateSettings(climate);
   return {
     source,
     climate,
-    settingsFor: (room) => (room !== undefined ? perRoom.get(room) : undefined) ?? defaults,
-    roomsDiffer: (key) => [...perRoom.values()].some((s) => s[key] !== defaults[key]),
+    settingsFor,
+    roomsDiffer: (key) => rooms.some(({ settings }) => settings[key] !== defaults[key]),
   };
 }
 

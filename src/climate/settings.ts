@@ -137,6 +137,30 @@ export type RoomSettingsOverrides = { [K in Exclude<keyof RoomSettings, 'quietHo
   quietHours?: QuietHours | null | undefined;
 };
 
+/** The config's `climate` block as far as room settings go (config/types.ts ClimateConfig). */
+export interface ClimateSettingsConfig {
+  defaults?: Record<string, unknown>;
+  rooms?: ReadonlyArray<Record<string, unknown> & { room: string }>;
+}
+
+export interface ResolvedClimateSettings {
+  /** Built-in defaults with the config's `climate.defaults` applied. */
+  defaults: RoomSettings;
+  /** Each `climate.rooms[]` entry resolved over the defaults, in config order. */
+  rooms: Array<{ room: string; settings: RoomSettings }>;
+  /** A room's settings: its own entry (validation refuses a room listed twice), else the defaults. */
+  settingsFor(room: string | undefined): RoomSettings;
+}
+
+/** Per-room settings the way the platform, the CLI and validation all read them: built-in defaults, then `climate.defaults`, then the room's entry. */
+export function resolveClimateSettings(climate: ClimateSettingsConfig | undefined): ResolvedClimateSettings {
+  const defaults = resolveRoomSettings(DEFAULT_ROOM_SETTINGS, (climate?.defaults ?? {}) as RoomSettingsOverrides);
+  const rooms = (climate?.rooms ?? []).map(({ room, ...overrides }) => ({ room, settings: resolveRoomSettings(defaults, overrides as RoomSettingsOverrides) }));
+  const perRoom = new Map<string, RoomSettings>();
+  for (const { room, settings } of rooms) perRoom.set(room, settings);
+  return { defaults, rooms, settingsFor: (room) => (room !== undefined ? perRoom.get(room) : undefined) ?? defaults };
+}
+
 export function resolveRoomSettings(defaults: Readonly<RoomSettings>, overrides: Readonly<RoomSettingsOverrides> = {}): RoomSettings {
   const resolved: RoomSettings = { ...defaults };
   if (defaults.quietHours) resolved.quietHours = { ...defaults.quietHours };

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { PlatformConfig } from './types.js';
 import { gatewayConfigProblems, gatewayFieldHint } from '../gateway/transports.js';
-import { DEFAULT_ROOM_SETTINGS, checkRoomSettings, resolveRoomSettings, type RoomSettingsOverrides } from '../climate/settings.js';
+import { checkRoomSettings, resolveClimateSettings } from '../climate/settings.js';
 
 const schemaPath = fileURLToPath(new URL('../../config.schema.json', import.meta.url));
 
@@ -105,16 +105,15 @@ function semanticProblems(config: PlatformConfig): string[] {
   if (climate) {
     // The combined rules (min below max, hysteresis below the limit, …) live with the
     // settings; a room inherits the defaults, so a pair split between them is checked too.
-    const defaults = resolveRoomSettings(DEFAULT_ROOM_SETTINGS, (climate.defaults ?? {}) as RoomSettingsOverrides);
+    const { defaults, rooms: resolved } = resolveClimateSettings(climate);
     const inDefaults = new Set<string>();
     for (const p of checkRoomSettings(defaults)) {
       inDefaults.add(p.message);
       problems.push(`climate.defaults.${p.key}: ${p.message}`);
     }
     const rooms = new Set<string>();
-    climate.rooms?.forEach((entry, i) => {
-      const { room, ...overrides } = entry;
-      for (const p of checkRoomSettings(resolveRoomSettings(defaults, overrides as RoomSettingsOverrides))) {
+    resolved.forEach(({ room, settings }, i) => {
+      for (const p of checkRoomSettings(settings)) {
         if (!inDefaults.has(p.message)) problems.push(`climate.rooms[${i}].${p.key}: ${p.message} (room "${room}", with the defaults applied)`);
       }
       if (rooms.has(room)) problems.push(`climate.rooms[${i}].room: "${room}" is listed twice`);

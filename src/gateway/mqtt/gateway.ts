@@ -56,7 +56,6 @@ const INFO_GRACE_MS = 3000;
 interface Pending {
   resolve: (r: CommandResult) => void;
   timer: NodeJS.Timeout;
-  deviceId: string;
 }
 
 export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway {
@@ -148,7 +147,7 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
         this.pending.delete(transaction);
         resolve({ ok: false, error: 'timeout', message: `${this.name}: no answer from the gateway within ${timeoutMs} ms` });
       }, timeoutMs);
-      this.pending.set(transaction, { resolve, timer, deviceId });
+      this.pending.set(transaction, { resolve, timer });
       const payload = JSON.stringify({ ...command, transaction, source });
       client.publish(`${this.key}/${deviceId}/set`, payload, { qos: 1, retain: false }, (err) => {
         if (err) this.settle(transaction, { ok: false, error: 'gateway_offline', message: `${this.name}: could not send: ${err.message}` });
