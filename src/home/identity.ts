@@ -6,7 +6,7 @@
  * - `uuidSeed`, `velux-climate:<gateway id>:<device id>`: what HomeKit and Matter hash into their
  *   accessory UUIDs (their rooms, scenes and automations hang on it).
  * Both come from the gateway's record in the home state (PersistedHomeState): the first start
- * fixes the key prefix (the gateway's key, e.g. an MQTT base topic) and the gateway id (its own
+ * fixes the key prefix (the gateway's key, which its transport chose) and the gateway id (its own
  * id, or its key when it names none). A gateway whose transport settings change (a new base
  * topic) but which reports the same id of its own keeps its record, so its devices keep both.
  * For a v0.1 storage folder this gives exactly v0.1's keys and UUIDs (test/home/upgrade.test.ts).

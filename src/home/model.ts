@@ -92,7 +92,7 @@ export interface PersistedHomeState {
    */
   gatewayIds?: Record<string, string>;
   /**
-   * The device-key prefix of a gateway whose key changed (e.g. a new MQTT base topic) but which
+   * The device-key prefix of a gateway whose key changed (its transport settings changed) but which
    * reported the same id of its own: its devices keep their keys. Absent = the gateway key.
    */
   keyPrefixes?: Record<string, string>;
