@@ -86,11 +86,12 @@ describe('Report State', () => {
     const mine = fake().reports.slice(from).filter((r) => userOf(r) === anna.id && statesOf(r)[id]);
     expect(stateMessages.length).toBeGreaterThan(mine.length); // the gateway said more than Google heard
     // At most one report per device per second for each person, over the whole run. These
-    // are arrival times at the fake (HTTP jitter included); coalescing.test.ts checks the
-    // send times exactly.
+    // are arrival times at the fake (HTTP jitter of a loaded machine included, hence 500 ms:
+    // without coalescing they would follow the motor's 250 ms ticks); coalescing.test.ts checks
+    // the send times exactly.
     for (const person of [anna.id, ben.id]) {
       const all = fake().reports.filter((r) => userOf(r) === person && statesOf(r)[id]);
-      for (let i = 1; i < all.length; i++) expect((all[i]?.at ?? 0) - (all[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(800);
+      for (let i = 1; i < all.length; i++) expect((all[i]?.at ?? 0) - (all[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(500);
     }
     expect(mine.at(-1)).toBe(final);
     for (const report of mine) expectValidReportState(report.body, traits);

@@ -173,6 +173,8 @@ for (const factory of brokerFactories()) {
 
     it('logs one line per topic for malformed payloads and changes nothing', async () => {
       const base = await setUp();
+      // The retained home arrives topic by topic: take the snapshot only once all of it is in.
+      await waitFor(() => home.devices().length === 3 && home.devices().every((d) => d.reachable) && home.weather?.temperature !== undefined, 5000, 'the whole retained home');
       const window = home.device(`${base}/kitchen-window`);
       const before = JSON.stringify({ devices: home.devices().map((d) => [d.id, d.state, d.reachable]), weather: home.weather, away: home.away });
       const bad: Array<[string, string]> = [
