@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { ScryptParams } from '../google/accounts.js';
 import { AccountError } from '../google/accounts.js';
 import { climateGroup } from './climate.js';
+import { gatewaysGroup } from './gateways.js';
 import { CliError, type CliIo } from './io.js';
 import { PLUGIN_FILES, privacyGroup } from './privacy.js';
 import { checkPluginFolder, dropRootForStorage } from './storage-guard.js';
@@ -31,7 +32,7 @@ export interface CommandGroup {
   run(args: string[], context: CliContext): Promise<number>;
 }
 
-export const COMMAND_GROUPS: CommandGroup[] = [usersGroup, privacyGroup, climateGroup];
+export const COMMAND_GROUPS: CommandGroup[] = [usersGroup, privacyGroup, climateGroup, gatewaysGroup];
 
 export const DEFAULT_STORAGE = join(homedir(), '.homebridge');
 

@@ -29,6 +29,7 @@ import { GoogleTokenStore, readTokensFile, type TokensDocument } from '../google
 import { openHomeStateFile } from '../home/persistence.js';
 import { silentLogger } from '../logger.js';
 import { STORAGE_FILES } from '../storage/paths.js';
+import { PAIRINGS_FILE } from '../gateway/transports.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
 
@@ -45,6 +46,7 @@ export const PLUGIN_FILES = {
   homeState: STORAGE_FILES.home,
   climateMemory: CLIMATE_FILES.memory,
   climateHistory: CLIMATE_FILES.history,
+  homekitPairings: PAIRINGS_FILE,
 } as const;
 
 export const privacyGroup: CommandGroup = {
@@ -168,7 +170,22 @@ function readRedacted(path: string): unknown {
 }
 
 /** Fields that hold a secret whatever file they are in (e.g. a key file dropped into the folder). */
-const SECRET_KEYS = new Set(['private_key', 'privateKey', 'client_secret', 'clientSecret', 'secret', 'pin', 'access_token', 'refresh_token', 'token']);
+const SECRET_KEYS = new Set([
+  'private_key',
+  'privateKey',
+  'client_secret',
+  'clientSecret',
+  'secret',
+  'pin',
+  'access_token',
+  'refresh_token',
+  'token',
+  // HomeKit pairing keys with VELUX ACTIVE gateways (homekit-pairings.json)
+  'iOSDeviceLTSK',
+  'iOSDeviceLTPK',
+  'AccessoryLTPK',
+  'setupCode',
+]);
 
 /** Replaces every password hash, salt and token hash, and any other secret, wherever it sits in a document. */
 export function redact(value: unknown, key?: string): unknown {
@@ -297,6 +314,7 @@ async function reset(args: string[], context: CliContext): Promise<number> {
     `all Google links and tokens (${links} link${links === 1 ? '' : 's'})${admin ? `; ${admin.name} (the admin) keeps their account but is a new person to Google` : ''}`,
     `the climate history and the climate control's memory`,
     'departure mode of the virtual switch and the per-room climate control switches',
+    "the plugin's HomeKit pairings with VELUX ACTIVE gateways (the next start pairs again with the setup code)",
   ];
   io.stdout.write(`This resets the VELUX Climate data in ${dir}:\n${plan.map((p) => `  - ${p}\n`).join('')}`);
 
@@ -312,7 +330,7 @@ async function reset(args: string[], context: CliContext): Promise<number> {
   for (const guest of guests) accounts.remove(guest.name);
   const renewed: Account | undefined = admin ? accounts.renewId(admin.name) : undefined;
   const removed: string[] = [];
-  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory]) {
+  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory, PLUGIN_FILES.homekitPairings]) {
     const path = join(dir, name);
     if (existsSync(path)) {
       rmSync(path, { force: true });
@@ -346,6 +364,8 @@ async function reset(args: string[], context: CliContext): Promise<number> {
       '  - Google Home: everyone who linked removes "VELUX Climate" in their Google Home app; delete or hand over',
       "    the Google Cloud project, or at least change google.clientSecret and delete the service-account key.",
       '  - The gateway: reset it as its maker describes, and change the MQTT passwords in the broker and config.json.',
+      '    A VELUX ACTIVE gateway still lists the removed pairing: reset the gateway (or remove the pairing with another',
+      '    HomeKit controller) before the plugin or the Home app can pair with it again.',
       "  - config.json keeps the PIN, the Google client secret and the MQTT passwords: change them for the next owner.",
       '',
     ].join('\n'),

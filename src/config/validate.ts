@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { PlatformConfig } from './types.js';
-import { gatewayConfigProblems, gatewayFieldHint } from '../gateway/transports.js';
+import { dropForeignFields, gatewayConfigProblems, gatewayFieldHint } from '../gateway/transports.js';
 import { checkRoomSettings, resolveClimateSettings } from '../climate/settings.js';
 
 const schemaPath = fileURLToPath(new URL('../../config.schema.json', import.meta.url));
@@ -46,6 +46,9 @@ export function validateConfig(raw: unknown): ConfigResult {
   if (!validate(config)) problems.push(...(validate.errors ?? []).map(describe));
   if (problems.length === 0) problems.push(...semanticProblems(config as unknown as PlatformConfig));
   if (problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
+  // Another transport's fields in an entry (left by the settings form when the type changed, or
+  // filled in by that transport's schema defaults) mean nothing for it: drop them.
+  dropForeignFields((config as unknown as PlatformConfig).gateways);
   return { ok: true, config: { ...(config as unknown as PlatformConfig), platform: typeof platform === 'string' ? platform : 'VeluxClimate' } };
 }
 
@@ -82,7 +85,7 @@ function describe(e: ErrorObject): string {
 }
 
 function hintFor(path: string): string {
-  const gatewayField = /^\/gateways\/\d+\/([^/]+)$/.exec(path)?.[1];
+  const gatewayField = /^\/gateways\/\d+\/(?:.*\/)?([^/]+)$/.exec(path)?.[1];
   const gatewayHint = gatewayField ? gatewayFieldHint(gatewayField) : undefined;
   if (gatewayHint) return gatewayHint;
   if (path.endsWith('/pin')) return '4 to 12 digits';

@@ -30,6 +30,12 @@ export interface Transport<C extends GatewayConfigBase> {
    * problems as `gateways[<index>].<field>: <message>`.
    */
   validate?(entries: ReadonlyArray<{ index: number; config: C }>): string[];
+  /**
+   * The config fields only this transport uses (besides `type` and `name`). Fields of another
+   * transport in an entry (the settings form keeps them when the type changes; schema defaults
+   * fill them in) are dropped from the validated entry. Leave out to keep everything.
+   */
+  readonly fields?: readonly string[];
   /** What a field's value should look like, for "wrong format" errors, by field name. */
   hints?: Readonly<Record<string, string>>;
 }

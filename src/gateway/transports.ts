@@ -7,9 +7,11 @@ import type { Gateway } from './types.js';
 import type { GatewayConfigBase, Transport, TransportContext } from './transport.js';
 import { mqttTransport } from './mqtt/transport.js';
 import { klf200Transport } from './klf200/transport.js';
+import { kix300Transport } from './kix300/transport.js';
 
 export const TRANSPORTS = {
   mqtt: mqttTransport,
+  homekit: kix300Transport,
   klf200: klf200Transport,
 } satisfies Record<string, Transport<GatewayConfigBase>>;
 
@@ -57,3 +59,26 @@ export function gatewayFieldHint(field: string): string | undefined {
   }
   return undefined;
 }
+
+/** Which transports own a field (Transport.fields). */
+function ownersOf(field: string): string[] {
+  return (Object.values(TRANSPORTS) as Transport<GatewayConfigBase>[]).filter((t) => t.fields?.includes(field)).map((t) => t.type);
+}
+
+function foreignFields(entry: Record<string, unknown>): string[] {
+  const type = typeof entry.type === 'string' ? entry.type : DEFAULT_GATEWAY_TYPE;
+  const own = (TRANSPORTS as Record<string, Transport<GatewayConfigBase> | undefined>)[type];
+  if (!own?.fields) return [];
+  return Object.keys(entry).filter((k) => !own.fields!.includes(k) && ownersOf(k).length > 0);
+}
+
+/** Drops from validated entries the fields of other transports (Transport.fields). */
+export function dropForeignFields(gateways: readonly GatewayConfig[]): void {
+  for (const entry of gateways as unknown as Array<Record<string, unknown>>) {
+    for (const field of foreignFields(entry)) delete entry[field];
+  }
+}
+
+/** For the CLI (gateways discover, privacy): the VELUX ACTIVE transport's discovery and pairing file. */
+export { discoverVeluxGateways, type DiscoveredGateway } from './kix300/discovery.js';
+export { PAIRINGS_FILE, PairingStore } from './kix300/pairing-store.js';

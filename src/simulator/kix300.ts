@@ -60,6 +60,8 @@ export interface Kix300Options {
   port?: number;
   /** Where HAP-NodeJS keeps the gateway's keys and pairings (process-wide, set once). */
   storagePath?: string;
+  /** Keep the gateway's pairings when it stops (the demo: the plugin stays paired across runs). Default false: forgotten. */
+  keepPairings?: boolean;
   /** Simulated seconds per real second. Default 1. */
   timeScale?: number;
   clock?: SimClock;
@@ -184,6 +186,11 @@ export class Kix300Emulator extends EventEmitter<{ write: [write: ReceivedWrite]
     for (const device of ordered) this.addDevice(device);
   }
 
+  /** The HAP server's own port, which mDNS advertises (behind the relay). */
+  get advertisedPort(): number {
+    return this.hapPort;
+  }
+
   /** The port controllers connect to (the relay in front of the HAP server). */
   get port(): number {
     return this.relayPort;
@@ -218,7 +225,8 @@ export class Kix300Emulator extends EventEmitter<{ write: [write: ReceivedWrite]
     this.cutConnections();
     await new Promise<void>((resolve) => (this.relay ? this.relay.close(() => resolve()) : resolve()));
     this.relay = undefined;
-    await this.bridge.destroy();
+    if (this.options.keepPairings) await this.bridge.unpublish();
+    else await this.bridge.destroy();
   }
 
   /** Makes the gateway vanish (`down`), hang (`silent`) or come back (`up`) on the same port. */

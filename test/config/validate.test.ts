@@ -11,7 +11,7 @@ describe('config validation', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.name).toBe('VELUX');
-    expect(r.config.gateways[0]?.commandTimeoutMs).toBe(5000);
+    expect((r.config.gateways[0] as { commandTimeoutMs?: number } | undefined)?.commandTimeoutMs).toBe(5000);
     expect(r.config.gateways[0]).toMatchObject({ type: 'mqtt' });
     expect(r.config.platform).toBe('VeluxClimate');
   });
@@ -56,7 +56,7 @@ describe('config validation', () => {
     [{ ...minimal, climate: { rooms: [{ room: 'Kitchen' }, { room: 'Kitchen' }] } }, 'climate.rooms[1].room: "Kitchen" is listed twice'],
     [{ ...minimal, climate: { rooms: [{ room: 'Kitchen', co2Max: 99999 }] } }, 'climate.rooms[0].co2Max: must be at most 5000'],
     [{ ...minimal, climate: { defaults: { quietHours: { start: '25:00', end: '07:00' } } } }, 'climate.defaults.quietHours.start: has the wrong format (expected HH:MM)'],
-    [{ ...minimal, gateways: [{ ...minimal.gateways[0], type: 'zigbee' }] }, 'gateways[0].type: must be one of "mqtt", "klf200"'],
+    [{ ...minimal, gateways: [{ ...minimal.gateways[0], type: 'zigbee' }] }, 'gateways[0].type: must be one of "mqtt", "homekit", "klf200"'],
     ['nonsense', 'the platform block must be an object'],
   ])('refuses %j', (config, problem) => {
     const r = validateConfig(config);
@@ -79,6 +79,8 @@ describe('config validation', () => {
         ...['baseTopic', 'commandTimeoutMs', 'name', 'password', 'tls', 'type', 'url', 'username'],
         // klf200 (name, password and commandTimeoutMs shared)
         ...['host', 'fingerprint', 'ca', 'devices', 'keepAliveMs', 'rainPollMs', 'reconnectMaxMs', 'bootGraceMs'],
+        // homekit (name, host and devices shared)
+        ...['setupCode', 'port'],
       ].sort(),
     );
     expect(Object.keys(schema.schema.properties.google.properties).sort()).toEqual(
@@ -123,7 +125,7 @@ describe('config validation', () => {
     it.each([
       [{ ...klf, host: undefined }, 'gateways[0].host: is required'],
       [{ ...klf, password: undefined }, 'gateways[0].password: is required'],
-      [{ ...klf, devices: [{ serial: '53:36:27:26:10:2F:00:80' }] }, 'gateways[0].devices[0].serial: has the wrong format (see the settings form)'],
+      [{ ...klf, devices: [{ serial: '53362726102F0080' }] }, 'gateways[0].devices[0].serial: has the wrong format (16 lower-case hex digits, e.g. 53362726102f0080)'],
       [{ ...klf, fingerprint: 'abc' }, 'gateways[0].fingerprint: has the wrong format (20 hex bytes, e.g. 02:8C:23:A0:89:2B:62:98:C4:99:00:5B:D2:E7:2E:0A:70:3D:71:6A)'],
       [{ ...klf, password: 'x'.repeat(33) }, 'gateways[0].password: is longer than the KLF 200 accepts (32 bytes)'],
       [{ ...klf, devices: [{ serial: '53362726102f0080' }, { serial: '53362726102f0080' }] }, 'gateways[0].devices[1].serial: "53362726102f0080" is already listed as devices[0]'],
@@ -137,5 +139,46 @@ describe('config validation', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.problems).toContain('gateways[1].host: "192.168.1.30" is already used by gateways[0]; one entry per KLF 200');
     });
+  });
+});
+
+describe('gateways of type "homekit" (VELUX ACTIVE, KIX 300)', () => {
+  const kix = { type: 'homekit', name: 'Attic gateway', setupCode: '123-45-678', host: '192.168.1.20', port: 5001, devices: [{ serial: '5611111a114a111a', name: 'Attic window', room: 'Attic' }] };
+
+  it('accepts the fixed keys, with or without host, port and setup code', () => {
+    for (const entry of [kix, { type: 'homekit', name: 'Loft' }, { ...kix, setupCode: undefined }]) {
+      const r = validateConfig({ platform: 'VeluxClimate', gateways: [JSON.parse(JSON.stringify(entry))] });
+      expect(r.ok ? [] : r.problems).toEqual([]);
+    }
+    const mixed = validateConfig({ platform: 'VeluxClimate', gateways: [...minimal.gateways, kix] });
+    expect(mixed.ok).toBe(true);
+  });
+
+  it.each([
+    [{ ...kix, setupCode: '12345678' }, 'gateways[0].setupCode: has the wrong format (the code printed on the gateway, e.g. 123-45-678)'],
+    [{ ...kix, port: 70000 }, 'gateways[0].port: must be at most 65535'],
+    [{ ...kix, host: undefined }, 'gateways[0].host: is required when port is set'],
+    [{ ...kix, devices: [{ name: 'x' }] }, 'gateways[0].devices[0].serial: is required'],
+    [{ ...kix, devices: [{ serial: 'ab', room: 'A' }, { serial: 'AB' }] }, 'gateways[0].devices[1].serial: "AB" is already listed as devices[0]'],
+  ])('rejects %j', (entry, problem) => {
+    const r = validateConfig({ platform: 'VeluxClimate', gateways: [entry] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems).toContain(problem);
+  });
+
+  it('needs distinct names for VELUX ACTIVE gateways (the name keeps the pairing)', () => {
+    const r = validateConfig({ platform: 'VeluxClimate', gateways: [kix, { ...kix, name: 'attic  gateway' }] });
+    expect(r.ok ? [] : r.problems).toEqual([expect.stringContaining('gateways[1].name: "attic  gateway" is too close')]);
+  });
+});
+
+describe('fields of another transport in a gateway entry', () => {
+  it('are dropped: the settings form keeps them when the type changes, and schema defaults fill them in', () => {
+    const kix = validateConfig({ platform: 'VeluxClimate', gateways: [{ type: 'homekit', name: 'Loft', url: 'mqtt://x', baseTopic: 'velux' }] });
+    expect(kix.ok && kix.config.gateways[0]).toEqual({ type: 'homekit', name: 'Loft' });
+    const plain = validateConfig({ platform: 'VeluxClimate', gateways: [{ type: 'homekit', name: 'Loft' }] });
+    expect(plain.ok && plain.config.gateways[0]).toEqual({ type: 'homekit', name: 'Loft' });
+    const mqtt = validateConfig({ platform: 'VeluxClimate', gateways: [{ name: 'Home', url: 'mqtt://h', baseTopic: 'b', setupCode: '123-45-678', devices: [] }] });
+    expect(mqtt.ok && mqtt.config.gateways[0]).toEqual({ type: 'mqtt', name: 'Home', url: 'mqtt://h', baseTopic: 'b', commandTimeoutMs: 5000 });
   });
 });

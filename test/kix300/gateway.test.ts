@@ -87,7 +87,7 @@ describe('KIX 300 transport against the emulated gateway', () => {
     const file = pairingsPath(storage);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { gateways: Record<string, { keys: Record<string, string> }> };
-    const keys = doc.gateways['kix300-attic-gateway']!.keys;
+    const keys = doc.gateways['homekit:attic-gateway']!.keys;
     expect(keys.iOSDeviceLTSK).toMatch(/^[0-9a-f]{64,}$/);
     const logged = h.log.text().join('\n');
     for (const secret of Object.values(keys)) expect(logged).not.toContain(secret);

@@ -9,6 +9,23 @@ import type { Block } from './support/config-ui.js';
 export const UNTOUCHED_BLOCKS: Array<{ name: string; block: Block }> = [
   { name: 'one gateway, everything else default', block: { gateways: [{ url: 'mqtt://10.0.0.5:1883', baseTopic: 'attic', name: 'Attic' }] } },
   {
+    name: 'a VELUX ACTIVE gateway with devices',
+    block: {
+      gateways: [
+        {
+          type: 'homekit',
+          name: 'Attic gateway',
+          host: '192.168.1.20',
+          port: 5001,
+          devices: [
+            { serial: '5611111a114a111a', name: 'Attic window', room: 'Attic' },
+            { serial: 'a11b111', room: 'Attic' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     name: 'everything set, booleans against their defaults',
     block: {
       name: 'Roof',
@@ -130,5 +147,13 @@ export const GATEWAY_TRANSPORTS: GatewayTransportCase[] = [
     typed: { name: 'Roof KLF', host: '192.168.1.30', password: 'klf-label-pw' },
     visible: ['name', 'type', 'host', 'password'],
     saved: { type: 'klf200', name: 'Roof KLF', host: '192.168.1.30', password: 'klf-label-pw' },
+  },
+  {
+    type: 'homekit',
+    label: 'VELUX ACTIVE gateway (KIX 300, HomeKit)',
+    typed: { name: 'Attic gateway', setupCode: '468-51-927', host: '192.168.1.20', port: 5001 },
+    // (the UI draws one blank device entry, dropped on Save when left blank)
+    visible: ['name', 'type', 'setupCode', 'host', 'port', 'serial', 'name', 'room'],
+    saved: { type: 'homekit', name: 'Attic gateway', setupCode: '468-51-927', host: '192.168.1.20', port: 5001 },
   },
 ];

@@ -78,7 +78,7 @@ export function homekitGatewayKey(name: string): string {
     .normalize('NFKD')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
-  return `kix300-${slug || 'gateway'}`;
+  return `homekit:${slug || 'gateway'}`;
 }
 
 class PairingProblem extends Error {}

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { Transport } from '../transport.js';
 import { Klf200Gateway, type Klf200GatewayConfig } from './gateway.js';
+import { SERIAL_PATTERN } from './products.js';
 
 /** The KLF API's password field holds 32 bytes. */
 const MAX_PASSWORD_BYTES = 32;
@@ -28,6 +29,8 @@ export const klf200Transport: Transport<Klf200GatewayConfig> = {
       if (config.ca && !existsSync(config.ca)) problems.push(`${at}.ca: no such file "${config.ca}"`);
       const serials = new Map<string, number>();
       (config.devices ?? []).forEach((d, i) => {
+        // (the schema's pattern also admits VELUX ACTIVE serials; a KLF 200's are 8 bytes)
+        if (!SERIAL_PATTERN.test(d.serial)) problems.push(`${at}.devices[${i}].serial: has the wrong format (16 lower-case hex digits, e.g. 53362726102f0080)`);
         const seen = serials.get(d.serial);
         if (seen !== undefined) problems.push(`${at}.devices[${i}].serial: "${d.serial}" is already listed as devices[${seen}]`);
         else serials.set(d.serial, i);

@@ -7,6 +7,7 @@ import { MqttGateway, type MqttGatewayConfig } from './gateway.js';
 
 export const mqttTransport: Transport<MqttGatewayConfig> = {
   type: 'mqtt',
+  fields: ['url', 'baseTopic', 'username', 'password', 'tls', 'commandTimeoutMs'],
   create: (config, { log }) => new MqttGateway(config, log),
   validate(entries) {
     const problems: string[] = [];

@@ -81,8 +81,12 @@ type Obj = { [key: string]: Json };
 const asObj = (v: Json | undefined): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
 
 /** The rules validate.ts adds on top of the schema, applied so the result is valid. */
+const HOMEKIT_ONLY = ['setupCode', 'host', 'port', 'devices'];
+const MQTT_ONLY = ['url', 'baseTopic', 'username', 'password', 'tls', 'commandTimeoutMs'];
+
 function makeSemanticallyValid(config: Obj): Obj {
   const seen = new Set<string>();
+  const names = new Set<string>();
   const hosts = new Set<string>();
   const gateways = (config.gateways as Obj[]).filter((g) => {
     if (g.type === 'klf200') {
@@ -91,9 +95,22 @@ function makeSemanticallyValid(config: Obj): Obj {
       const serials = Array.isArray(g.devices) ? g.devices.map((d) => asObj(d)?.serial) : [];
       if (host === undefined || hosts.has(host) || typeof g.password !== 'string' || Buffer.byteLength(g.password) > 32) return false;
       if (g.ca !== undefined || new Set(serials).size !== serials.length) return false;
+      if (serials.some((x) => typeof x !== 'string' || !/^[0-9a-f]{16}$/.test(x))) return false;
       hosts.add(host);
       return true;
     }
+    if (g.type === 'homekit') {
+      // Fields of the other transport are ignored for it: leave them out.
+      for (const k of MQTT_ONLY) delete g[k];
+      const key = String(g.name ?? 'Home').toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+      if (names.has(key)) return false;
+      names.add(key);
+      if (g.port !== undefined && g.host === undefined) delete g.port;
+      const serials = new Set<string>();
+      if (Array.isArray(g.devices)) g.devices = (g.devices as Obj[]).filter((d) => !serials.has(String(d.serial).toLowerCase()) && Boolean(serials.add(String(d.serial).toLowerCase())));
+      return true;
+    }
+    for (const k of HOMEKIT_ONLY) delete g[k];
     const topic = String(g.baseTopic ?? 'velux');
     if (topic.startsWith('/') || topic.endsWith('/') || seen.has(topic)) return false;
     seen.add(topic);
@@ -245,9 +262,11 @@ function mutationsAt(config: Obj, site: Site): Array<Omit<Mutation, 'config'> & 
   // the semantic rules
   if (path.length === 2 && path[0] === 'gateways') {
     const klf = asObj(value)?.type === 'klf200';
+    // (baseTopic means nothing on a homekit gateway: it is dropped there, not refused)
+    const homekit = asObj(value)?.type === 'homekit';
     if (klf) {
       out.push({ field: `${field}.host`, what: 'klf200 without host', apply: () => setAt(config, [...path, 'host'], undefined) });
-    } else {
+    } else if (!homekit) {
       out.push({ field: `${field}.baseTopic`, what: 'baseTopic with a leading slash', apply: () => setAt(config, [...path, 'baseTopic'], '/velux') });
       out.push({ field: `${field}.baseTopic`, what: 'baseTopic with a trailing slash', apply: () => setAt(config, [...path, 'baseTopic'], 'velux/') });
     }
@@ -255,7 +274,7 @@ function mutationsAt(config: Obj, site: Site): Array<Omit<Mutation, 'config'> & 
     const index = path[1] as number;
     if (gateways.length < 16) {
       out.push({
-        field: `gateways[${gateways.length}].${klf ? 'host' : 'baseTopic'}`,
+        field: `gateways[${gateways.length}].${klf ? 'host' : homekit ? 'name' : 'baseTopic'}`,
         what: `gateways[${index}] listed twice`,
         apply: () => setAt(config, ['gateways', gateways.length], structuredClone(gateways[index]!)),
       });

@@ -1,0 +1,252 @@
+/**
+ * End to end with a VELUX ACTIVE gateway (KIX 300): the emulated gateway (HAP-NodeJS) in this
+ * process, a real Homebridge child process whose plugin pairs with it as a HomeKit controller,
+ * and a HAP controller on the plugin's own bridge, as the Home app would be. Everything on
+ * 127.0.0.1.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import hap from '@homebridge/hap-nodejs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kix300Emulator } from '../../src/simulator/kix300.js';
+import { accessoryName, accessorySerial, findCharacteristic, HapController, startHomebridge, type HapAccessory, type RunningHomebridge } from '../helpers/homebridge.js';
+
+const { Service: S, Characteristic: C } = hap;
+const NO_RESPONSE = -70402;
+
+const ATTIC_WINDOW = '5611111a114a111a';
+const ATTIC_SKYLIGHT = '5611111a114a222b';
+const ATTIC_SENSOR = 'a11b111';
+const BEDROOM_WINDOW = '5622222b225b333c';
+const BLIND = '5633333c336c444d';
+
+interface HapEvent {
+  aid: number;
+  iid: number;
+  value: unknown;
+}
+
+const waitFor = async <T,>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge with the plugin → HAP controller', () => {
+  let emulator: Kix300Emulator;
+  let homebridge: RunningHomebridge | undefined;
+  let controller: HapController | undefined;
+  let accessories: HapAccessory[] = [];
+  let events: HapEvent[] = [];
+  let gatewayConfig: Record<string, unknown>;
+
+  const hc = () => {
+    if (!controller) throw new Error('no controller');
+    return controller;
+  };
+  const char = (name: string, service: { UUID: string }, characteristic: { UUID: string }) => findCharacteristic(accessories, name, service.UUID, characteristic.UUID);
+  const readValue = async (id: string) => (await hc().read(id))[0]!;
+  const eventsFor = (id: string) => {
+    const [aid, iid] = id.split('.').map(Number);
+    return events.filter((e) => e.aid === aid && e.iid === iid).map((e) => e.value);
+  };
+
+  const connectController = async (pairing?: HapController['pairing']) => {
+    controller = pairing ? new HapController(homebridge!, pairing) : await HapController.pair(homebridge!);
+    events = [];
+    hc().client.on('event', (ev: { characteristics: HapEvent[] }) => {
+      for (const c of [...ev.characteristics].reverse()) events.push({ aid: Number(c.aid), iid: Number(c.iid), value: c.value });
+    });
+    accessories = await waitFor(async () => {
+      const list = await hc().accessories();
+      return list.length >= 10 ? list : false;
+    }, 'the gateway devices on the bridge', 20_000);
+    await hc().client.subscribeCharacteristics(
+      [
+        char('Bedroom window', S.Window, C.CurrentPosition),
+        char('Bedroom window', S.Window, C.PositionState),
+        char('Attic window', S.Window, C.CurrentPosition),
+        char('Attic sensor', S.CarbonDioxideSensor, C.CarbonDioxideLevel),
+      ].map((c) => c.id),
+    );
+  };
+
+  beforeAll(async () => {
+    emulator = new Kix300Emulator({ timeScale: 20 });
+    await emulator.start();
+    gatewayConfig = {
+      type: 'homekit',
+      name: 'Attic gateway',
+      setupCode: emulator.setupCode,
+      host: '127.0.0.1',
+      port: emulator.port,
+      devices: [
+        { serial: ATTIC_WINDOW, name: 'Attic window', room: 'Attic' },
+        { serial: ATTIC_SKYLIGHT, name: 'Attic skylight', room: 'Attic' },
+        { serial: ATTIC_SENSOR.toUpperCase(), name: 'Attic sensor', room: 'Attic' },
+        { serial: BEDROOM_WINDOW, name: 'Bedroom window', room: 'Bedroom' },
+        { serial: 'a22c222', name: 'Bedroom sensor', room: 'Bedroom' },
+      ],
+    };
+    homebridge = await startHomebridge({
+      echo: process.env.VELUX_E2E_ECHO === '1',
+      platforms: [
+        {
+          platform: 'VeluxClimate',
+          name: 'VELUX',
+          gateways: [gatewayConfig],
+          // Climate control only in the attic (the other tests move the bedroom by hand).
+          climate: { defaults: { enabled: false, airRecyclingIntervalHours: 0 }, rooms: [{ room: 'Attic', enabled: true, co2Max: 1000, co2Hysteresis: 150 }] },
+        },
+      ],
+    });
+    await connectController();
+  }, 90_000);
+
+  afterAll(async () => {
+    await controller?.close().catch(() => undefined);
+    await homebridge?.dispose().catch(() => undefined);
+    await emulator?.stop();
+  }, 30_000);
+
+  it('pairs with the gateway using the setup code and keeps the keys in the plugin storage (0600)', async () => {
+    expect(emulator.pairedControllers()).toBe(1);
+    const file = join(homebridge!.storagePath, 'velux-climate', 'homekit-pairings.json');
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const keys = (JSON.parse(readFileSync(file, 'utf8')) as { gateways: Record<string, { keys: { iOSDeviceLTSK: string } }> }).gateways;
+    const secret = Object.values(keys)[0]!.keys.iOSDeviceLTSK;
+    expect(homebridge!.log()).not.toContain(secret);
+    expect(homebridge!.log()).not.toContain(emulator.setupCode);
+    expect(homebridge!.log()).toMatch(/paired with the VELUX gateway/);
+  });
+
+  it('publishes every device with the names and rooms from the config, distinct names for the rest', () => {
+    const names = accessories.filter((a) => a.aid !== 1).map(accessoryName).sort();
+    expect(names).toEqual(expect.arrayContaining(['Attic window', 'Attic skylight', 'Attic sensor', 'Bedroom window', 'Bedroom sensor', 'Blind 444d', 'Awning 555e']));
+    const attic = accessories.find((a) => accessoryName(a) === 'Attic window')!;
+    expect(accessorySerial(attic)).toBe(ATTIC_WINDOW);
+    const types = (name: string) =>
+      accessories
+        .find((a) => accessoryName(a) === name)!
+        .services.map((s) => s.type)
+        .filter((t) => t !== S.AccessoryInformation.UUID && t !== S.ProtocolInformation.UUID)
+        .sort();
+    expect(types('Attic window')).toEqual([S.Window.UUID]);
+    expect(types('Blind 444d')).toEqual([S.WindowCovering.UUID]);
+    expect(types('Attic sensor')).toEqual([S.TemperatureSensor.UUID, S.HumiditySensor.UUID, S.CarbonDioxideSensor.UUID].sort());
+    // Rooms with a sensor and a window get climate control; a device without a room does not
+    expect(names).toEqual(expect.arrayContaining(['Attic climate', 'Bedroom climate']));
+    expect(homebridge!.log()).toMatch(/Blind 444d \(serial 5633333c336c444d\) has no room: it is controllable, but has no climate control/);
+  });
+
+  it('shows the sensor values of the gateway', async () => {
+    // The emulated room drifts (its climate physics): compare within a small margin
+    const co2 = await readValue(char('Attic sensor', S.CarbonDioxideSensor, C.CarbonDioxideLevel).id);
+    expect(Math.abs(Number(co2.value) - emulator.sensor(ATTIC_SENSOR)!.co2)).toBeLessThan(5);
+    const temperature = await readValue(char('Attic sensor', S.TemperatureSensor, C.CurrentTemperature).id);
+    expect(Math.abs(Number(temperature.value) - emulator.sensor(ATTIC_SENSOR)!.temperature)).toBeLessThan(0.3);
+    const humidity = await readValue(char('Attic sensor', S.HumiditySensor, C.CurrentRelativeHumidity).id);
+    expect(Math.abs(Number(humidity.value) - emulator.sensor(ATTIC_SENSOR)!.humidity)).toBeLessThanOrEqual(1);
+    // A change on the gateway arrives as an event
+    const level = char('Attic sensor', S.CarbonDioxideSensor, C.CarbonDioxideLevel);
+    emulator.setClimate(ATTIC_SENSOR, { co2: 888 });
+    await waitFor(() => eventsFor(level.id).includes(888), 'the CO2 event', 5000);
+  });
+
+  it('a HomeKit write reaches the gateway, and the movement on the gateway comes back as events', async () => {
+    const target = char('Bedroom window', S.Window, C.TargetPosition);
+    const current = char('Bedroom window', S.Window, C.CurrentPosition);
+    const state = char('Bedroom window', S.Window, C.PositionState);
+    const before = emulator.writes.length;
+    expect(await hc().write(target.id, 60)).toBe(0);
+    await waitFor(() => emulator.writes.length > before, 'the write on the gateway', 5000);
+    expect(emulator.writes.slice(before)).toEqual([expect.objectContaining({ serial: BEDROOM_WINDOW, value: 60 })]);
+    await waitFor(() => eventsFor(current.id).includes(60) && eventsFor(state.id).at(-1) === C.PositionState.STOPPED, 'window at 60, stopped');
+    const positions = eventsFor(current.id) as number[];
+    expect(positions.length).toBeGreaterThanOrEqual(2);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(eventsFor(state.id)).toContain(C.PositionState.INCREASING);
+    // Moved on the gateway's side (the VELUX app, a keypad): HomeKit sees it too
+    emulator.move(BEDROOM_WINDOW, 20);
+    await waitFor(() => eventsFor(current.id).at(-1) === 20, 'window back at 20 from the gateway side');
+    expect((await readValue(current.id)).value).toBe(20);
+  });
+
+  it('HoldPosition stops a moving cover where it is (the gateway has no stop: current position as target)', async () => {
+    const target = char('Blind 444d', S.WindowCovering, C.TargetPosition);
+    const hold = char('Blind 444d', S.WindowCovering, C.HoldPosition);
+    expect(await hc().write(target.id, 0)).toBe(0);
+    await waitFor(() => (emulator.cover(BLIND)?.position ?? 100) <= 75, 'blind moving', 5000);
+    expect(await hc().write(hold.id, true)).toBe(0);
+    await waitFor(() => emulator.cover(BLIND)?.motion === 'stopped', 'blind stopped', 5000);
+    const at = emulator.cover(BLIND)!.position;
+    // The plugin holds at the last position the gateway reported (it may lag the motor by a step)
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(100);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(emulator.cover(BLIND)!.position).toBe(at);
+  });
+
+  it('gateway gone → No Response; back → values again (each well within 30 s)', async () => {
+    const current = char('Bedroom window', S.Window, C.CurrentPosition);
+    const lostAt = Date.now();
+    await emulator.setReachability('down');
+    await waitFor(async () => (await readValue(current.id)).status === NO_RESPONSE, 'No Response', 30_000);
+    const offlineAfter = Date.now() - lostAt;
+    emulator.move(BEDROOM_WINDOW, 35); // moves while the plugin cannot see it
+    await new Promise((r) => setTimeout(r, 1500));
+    const backAt = Date.now();
+    await emulator.setReachability('up');
+    await waitFor(async () => (await readValue(current.id)).value === 35, 'the current position after the return', 30_000);
+    const onlineAfter = Date.now() - backAt;
+    expect(offlineAfter).toBeLessThan(30_000);
+    expect(onlineAfter).toBeLessThan(30_000);
+    console.log(`KIX 300 e2e: No Response after ${offlineAfter} ms, values back after ${onlineAfter} ms`);
+  }, 70_000);
+
+  it('CO2 above the room maximum opens that room\'s window (climate), departure mode closes it and keeps it closed', async () => {
+    const attic = char('Attic window', S.Window, C.CurrentPosition);
+    const offset = homebridge!.log().length;
+    emulator.setClimate(ATTIC_SENSOR, { co2: 1600 });
+    await waitFor(() => (emulator.cover(ATTIC_WINDOW)?.position ?? 0) > 0, 'the attic window to open', 20_000);
+    const climateLine = await homebridge!.waitForOutput(/Attic.*(open|airing)/i, 5000, offset);
+    expect(climateLine).toMatch(/CO2/);
+    expect(emulator.cover(BEDROOM_WINDOW)!.target).toBe(35); // another room: untouched
+    await waitFor(() => eventsFor(attic.id).some((v) => Number(v) > 0), 'HomeKit sees the attic window open', 10_000);
+    // Departure mode on (the plugin's switch: the gateway has none)
+    const departure = accessories.find((a) => a.services.some((s) => s.type === S.Switch.UUID) && /departure/i.test(accessoryName(a)));
+    expect(departure, 'a departure mode switch').toBeDefined();
+    const on = findCharacteristic(accessories, accessoryName(departure!), S.Switch.UUID, C.On.UUID);
+    expect(await hc().write(on.id, true)).toBe(0);
+    await waitFor(() => emulator.cover(ATTIC_WINDOW)?.position === 0 && emulator.cover(ATTIC_WINDOW)?.motion === 'stopped', 'the attic window closed', 20_000);
+    // CO2 still high: it stays closed
+    emulator.setClimate(ATTIC_SENSOR, { co2: 1900 });
+    const writes = emulator.writes.length;
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(emulator.writes.slice(writes).filter((w) => w.serial === ATTIC_WINDOW && w.value > 0)).toEqual([]);
+    expect(emulator.cover(ATTIC_WINDOW)!.position).toBe(0);
+    expect(await hc().write(on.id, false)).toBe(0);
+    emulator.setClimate(ATTIC_SENSOR, { co2: 600 });
+  }, 60_000);
+
+  it('restarts without the setup code: same accessories, no new pairing', async () => {
+    const before = accessories.map((a) => `${a.aid}:${accessoryName(a)}`).sort();
+    const pairing = hc().pairing;
+    await controller!.close();
+    controller = undefined;
+    delete gatewayConfig.setupCode;
+    homebridge = await homebridge!.restart();
+    expect(JSON.parse(readFileSync(join(homebridge.storagePath, 'config.json'), 'utf8')).platforms[0].gateways[0].setupCode).toBeUndefined();
+    await connectController(pairing);
+    await waitFor(async () => (await readValue(char('Bedroom window', S.Window, C.CurrentPosition).id)).value === emulator.cover(BEDROOM_WINDOW)!.position, 'values after the restart', 20_000);
+    expect(accessories.map((a) => `${a.aid}:${accessoryName(a)}`).sort()).toEqual(before);
+    expect(emulator.pairedControllers()).toBe(1);
+    expect(homebridge.log()).not.toMatch(/pairing with the VELUX gateway/);
+    expect(homebridge.log()).toMatch(/connected to the VELUX gateway at 127\.0\.0\.1/);
+  }, 60_000);
+});
