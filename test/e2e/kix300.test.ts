@@ -100,7 +100,7 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
           name: 'VELUX',
           gateways: [gatewayConfig],
           // Climate control only in the attic (the other tests move the bedroom by hand).
-          climate: { defaults: { enabled: false, airRecyclingIntervalHours: 0 }, rooms: [{ room: 'Attic', enabled: true, co2Max: 1000, co2Hysteresis: 150 }] },
+          climate: { defaults: { enabled: false, airRecyclingIntervalHours: 0 }, rooms: [{ room: 'Attic', enabled: true, co2Max: 1000, co2Hysteresis: 150, triggerConfirmMinutes: 1 }] },
         },
       ],
     });
@@ -213,7 +213,9 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
     const attic = char('Attic window', S.Window, C.CurrentPosition);
     const offset = homebridge!.log().length;
     emulator.setClimate(ATTIC_SENSOR, { co2: 1600 });
-    await waitFor(() => (emulator.cover(ATTIC_WINDOW)?.position ?? 0) > 0, 'the attic window to open', 20_000);
+    // The climate control confirms a trigger for at least a minute (triggerConfirmMinutes) of
+    // readings over the limit: the emulated sensor reports every 3 s (time x20).
+    await waitFor(() => (emulator.cover(ATTIC_WINDOW)?.position ?? 0) > 0, 'the attic window to open', 100_000);
     const climateLine = await homebridge!.waitForOutput(/Attic.*(open|airing)/i, 5000, offset);
     expect(climateLine).toMatch(/CO2/);
     expect(emulator.cover(BEDROOM_WINDOW)!.target).toBe(35); // another room: untouched
@@ -232,7 +234,7 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
     expect(emulator.cover(ATTIC_WINDOW)!.position).toBe(0);
     expect(await hc().write(on.id, false)).toBe(0);
     emulator.setClimate(ATTIC_SENSOR, { co2: 600 });
-  }, 60_000);
+  }, 180_000);
 
   it('restarts without the setup code: same accessories, no new pairing', async () => {
     const before = accessories.map((a) => `${a.aid}:${accessoryName(a)}`).sort();
