@@ -58,6 +58,7 @@ export const DEFAULT_KIX300_TIMING: Kix300Timing = {
   discoveryTimeoutMs: 10_000,
 };
 
+const PAIRING_TIMEOUT_MS = 30_000;
 /** After a pairing problem that needs a person (already paired elsewhere, wrong code), retry this rarely. */
 const PAIRING_RETRY_MS = 60_000;
 
@@ -311,7 +312,8 @@ export class Kix300Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     this.log.info(`[${this.name}] pairing with the VELUX gateway at ${host}:${port} using the setup code`);
     const client = new HttpClient(id ?? host, host, port);
     try {
-      await within(client.pairSetup(code), this.timing.connectTimeoutMs, 'pairing');
+      // SRP is slow on small machines (seconds on a Raspberry Pi): give pairing more time.
+      await within(client.pairSetup(code), Math.max(this.timing.connectTimeoutMs, PAIRING_TIMEOUT_MS), 'pairing');
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
       if (status === 6) {
