@@ -128,20 +128,20 @@ describe('KIX 300 transport against the emulated gateway', () => {
     expect(h.log.text().some((l) => l.includes('pairing with'))).toBe(false);
   });
 
-  it('a write reaches the gateway, and the movement comes back as events until it stops', async () => {
+  it('a write reaches the gateway, and the movement comes back as events until it stops', { timeout: 60_000 }, async () => {
     const h = open();
     await h.gateway.start();
     await waitFor(() => h.gateway.online, 20_000, 'online');
     const before = emulator.writes.length;
     expect(await h.gateway.send(WINDOW, { position: 80 }, 'test')).toEqual({ ok: true });
     expect(emulator.writes.slice(before)).toEqual([expect.objectContaining({ serial: WINDOW, value: 80 })]);
-    await waitFor(() => h.states.get(WINDOW)?.position === 80 && h.states.get(WINDOW)?.motion === 'stopped', 10_000, 'window at 80');
+    await waitFor(() => h.states.get(WINDOW)?.position === 80 && h.states.get(WINDOW)?.motion === 'stopped', 25_000, 'window at 80');
     const positions = h.stateLog.filter((s) => s.id === WINDOW).map((s) => s.state.position!);
     expect(new Set(positions).size).toBeGreaterThanOrEqual(3); // an intermediate position, not just start and end
     expect(h.stateLog.some((s) => s.id === WINDOW && s.state.motion === 'opening')).toBe(true);
     // Movement started on the gateway's side (the VELUX app, a keypad) arrives too
     emulator.move(WINDOW, 0);
-    await waitFor(() => h.states.get(WINDOW)?.position === 0 && h.states.get(WINDOW)?.target === 0, 10_000, 'window closed from the gateway');
+    await waitFor(() => h.states.get(WINDOW)?.position === 0 && h.states.get(WINDOW)?.target === 0, 25_000, 'window closed from the gateway');
     // Sensor changes arrive as events
     emulator.setClimate('a11b111', { co2: 1480 });
     await waitFor(() => h.states.get('a11b111')?.co2 === 1480, 3000, 'co2 event');
