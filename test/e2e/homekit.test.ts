@@ -103,6 +103,8 @@ describe('HomeKit end to end (Homebridge child process + HAP controller)', () =>
           gateways: [{ name: 'Home', url: broker.url, baseTopic }],
           // The automation would move windows on its own (CO2, departure mode); these tests drive them.
           climate: { enabled: false },
+          // A device missing from the gateway's list is kept as No Response for this long (3.6 s).
+          deviceRemovalGraceHours: 0.001,
         },
       ],
     });
@@ -256,8 +258,13 @@ describe('HomeKit end to end (Homebridge child process + HAP controller)', () =>
     await waitFor(async () => (await refresh()).some((a) => accessoryName(a) === 'Attic window'), 'attic window listed');
     const position = char('Attic window', S.Window, C.CurrentPosition);
     await waitFor(async () => (await readValue(position.id)).value === 20, 'attic window position');
+    const removedAt = performance.now();
     sim.removeDevice('attic-window');
+    // First No Response (the gateway may only be rebooting), then gone once the grace period is over.
+    await waitFor(async () => (await readValue(position.id)).status === NO_RESPONSE, 'attic window No Response');
+    expect((await refresh()).some((a) => accessoryName(a) === 'Attic window')).toBe(true);
     await waitFor(async () => !(await refresh()).some((a) => accessoryName(a) === 'Attic window'), 'attic window gone');
+    expect(performance.now() - removedAt).toBeGreaterThanOrEqual(3000);
     expect(accessories.length).toBe(EXPECTED_ACCESSORIES.length + 1);
   });
 

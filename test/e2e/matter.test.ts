@@ -102,6 +102,8 @@ describe('Matter end to end (Homebridge child process + matter.js controller)', 
           // A short timeout, so the unanswered-command case stays quick.
           gateways: [{ name: 'Home', url: broker.url, baseTopic, commandTimeoutMs: 1500 }],
           climate: { enabled: false },
+          // A device missing from the gateway's list is kept (unreachable) for this long (3.6 s).
+          deviceRemovalGraceHours: 0.001,
         },
       ],
       startTimeoutMs: 60_000,
@@ -317,6 +319,9 @@ describe('Matter end to end (Homebridge child process + matter.js controller)', 
     const added = await waitFor(async () => (await list())?.find((b) => b.name === 'Attic window'), 'attic window on Matter', 20_000);
     await waitFor(async () => (await lift(added.endpoint).catch(() => undefined)) === 8000, 'attic window at 20 % open');
     sim.removeDevice('attic-window');
+    // First unreachable (the gateway may only be rebooting), then gone once the grace period is over.
+    const reachable = () => mc().read(added.endpoint, BridgedDeviceBasicInformation.Cluster.id, BridgedDeviceBasicInformation.Cluster.attributes.reachable.id).catch(() => undefined);
+    await waitFor(async () => (await reachable()) === false, 'attic window unreachable', 20_000);
     await waitFor(async () => {
       const now = await list();
       return now !== undefined && !now.some((b) => b.name === 'Attic window');

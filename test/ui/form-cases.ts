@@ -96,6 +96,7 @@ export const NUMBER_VALUES: Record<string, number> = {
   reconnectMaxMs: 20000,
   bootGraceMs: 120000,
   historyDays: 14,
+  deviceRemovalGraceHours: 2.5,
   port: 8765,
   co2Max: 1234,
   co2Hysteresis: 123,

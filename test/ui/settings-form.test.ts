@@ -138,7 +138,8 @@ describe.skipIf(!CHROMIUM)('the settings form in the real Homebridge UI', { time
     for (const key of klfNumbers) expect(saved.gateways[1]?.[key], `gateways[1].${key}`).toBe(NUMBER_VALUES[key]);
     expect(saved.google['port']).toBe(NUMBER_VALUES['port']);
     expect(saved.climate['historyDays']).toBe(NUMBER_VALUES['historyDays']);
-    for (const key of schemaNumbers().filter((k) => ![...klfNumbers, 'port', 'historyDays'].includes(k))) {
+    expect(saved['deviceRemovalGraceHours']).toBe(NUMBER_VALUES['deviceRemovalGraceHours']);
+    for (const key of schemaNumbers().filter((k) => ![...klfNumbers, 'port', 'historyDays', 'deviceRemovalGraceHours'].includes(k))) {
       expect(saved.climate.defaults[key], `climate.defaults.${key}`).toBe(NUMBER_VALUES[key]);
       expect(saved.climate.rooms[0]?.[key], `climate.rooms[0].${key}`).toBe(NUMBER_VALUES[key]);
     }
