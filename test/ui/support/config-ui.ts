@@ -249,10 +249,20 @@ export class SettingsForm {
   async save(): Promise<Block | undefined> {
     const before = await readFile(this.ui.configPath, 'utf8');
     await this.saveButton().click();
+    // The UI replaces config.json while saving: for a moment it may be missing or half written.
+    const complete = async () => {
+      try {
+        const text = await readFile(this.ui.configPath, 'utf8');
+        JSON.parse(text);
+        return text;
+      } catch {
+        return undefined;
+      }
+    };
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const now = await readFile(this.ui.configPath, 'utf8');
-      if (now !== before) break;
+      const now = await complete();
+      if (now !== undefined && now !== before) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     return this.ui.block();
