@@ -245,11 +245,18 @@ describe('Matter end to end (Homebridge child process + matter.js controller)', 
     await homebridge!.waitForOutput('Departure mode on (away) (matter)');
     await mc().invoke(ep, OnOff.Cluster.commands.toggle, OnOff.Cluster.id);
     await waitFor(() => sim.state('departure-switch')?.away === false, 'gateway switch home (toggle)');
+    // Let the bridge's view settle at "home" before the press, so the press is a change it must report.
+    await waitFor(async () => (await mc().read(ep, OnOff.Cluster.id, OnOff.Cluster.attributes.onOff.id)) === false, 'the bridge at home');
     const since = performance.now();
-    expect(sim.pressDepartureSwitch()).toBe(true);
-    await waitFor(() => reportsFor(ep, 'onOff', since).includes(true), 'onOff report after the physical press');
-    await mc().invoke(ep, OnOff.Cluster.commands.off, OnOff.Cluster.id);
-    await waitFor(() => sim.state('departure-switch')?.away === false, 'gateway switch home');
+    try {
+      expect(sim.pressDepartureSwitch()).toBe(true);
+      await waitFor(() => reportsFor(ep, 'onOff', since).includes(true), 'onOff report after the physical press');
+      await mc().invoke(ep, OnOff.Cluster.commands.off, OnOff.Cluster.id);
+      await waitFor(() => sim.state('departure-switch')?.away === false, 'gateway switch home');
+    } finally {
+      // Departure mode left on would refuse the window commands of the later cases.
+      if (sim.state('departure-switch')?.away) sim.pressDepartureSwitch();
+    }
   });
 
   it('switches a room’s climate control', async () => {
