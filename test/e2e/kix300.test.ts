@@ -155,7 +155,9 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
     // A change on the gateway arrives as an event
     const level = char('Attic sensor', S.CarbonDioxideSensor, C.CarbonDioxideLevel);
     emulator.setClimate(ATTIC_SENSOR, { co2: 888 });
-    await waitFor(() => eventsFor(level.id).includes(888), 'the CO2 event', 5000);
+    // The emulated room carries on from 888 at its next tick (every 3 s): a HAP event batch may carry
+    // the next value instead, so accept any value near 888 (the level before was about 650).
+    await waitFor(() => eventsFor(level.id).some((v) => Math.abs(Number(v) - 888) <= 25), 'the CO2 event', 10_000);
   });
 
   it('a HomeKit write reaches the gateway, and the movement on the gateway comes back as events', async () => {
