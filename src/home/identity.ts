@@ -34,3 +34,48 @@ export const uuidSeed = {
 export function deviceIdentity(gateway: { keyPrefix: string; gatewayId: string }, deviceId: string): DeviceIdentity {
   return { key: deviceKey(gateway.keyPrefix, deviceId), uuidSeed: uuidSeed.device(gateway.gatewayId, deviceId) };
 }
+
+/** What the home state remembers about gateways (part of PersistedHomeState). */
+export interface GatewayRecords {
+  gatewayIds?: Record<string, string>;
+  keyPrefixes?: Record<string, string>;
+}
+
+export interface GatewayIdentity {
+  keyPrefix: string;
+  gatewayId: string;
+}
+
+/**
+ * A gateway's identity record, decided with its first device list and kept from then on.
+ * `inUse` tells whether a gateway key belongs to a configured gateway. Returns the identity,
+ * the records to persist when they changed, and the earlier key of a gateway recognised by its
+ * own id after its transport settings changed.
+ */
+export function gatewayIdentity(
+  records: GatewayRecords,
+  gatewayKey: string,
+  reportedId: string | undefined,
+  inUse: (gatewayKey: string) => boolean,
+): { identity: GatewayIdentity; records?: GatewayRecords; earlier?: string } {
+  const { gatewayIds = {}, keyPrefixes = {} } = records;
+  const known = gatewayIds[gatewayKey];
+  if (known) return { identity: { keyPrefix: keyPrefixes[gatewayKey] ?? gatewayKey, gatewayId: known } };
+  // A gateway we knew under another key (its transport settings changed) that no configured
+  // gateway uses any more: same gateway, same identities.
+  const earlier = reportedId !== undefined ? Object.keys(gatewayIds).find((key) => gatewayIds[key] === reportedId && !inUse(key)) : undefined;
+  const keyPrefix = earlier !== undefined ? (keyPrefixes[earlier] ?? earlier) : gatewayKey;
+  const gatewayId = reportedId ?? gatewayKey;
+  const nextIds = { ...gatewayIds, [gatewayKey]: gatewayId };
+  const nextPrefixes = { ...keyPrefixes };
+  if (earlier !== undefined) {
+    delete nextIds[earlier];
+    delete nextPrefixes[earlier];
+  }
+  if (keyPrefix !== gatewayKey) nextPrefixes[gatewayKey] = keyPrefix;
+  return {
+    identity: { keyPrefix, gatewayId },
+    records: { gatewayIds: nextIds, ...(Object.keys(nextPrefixes).length > 0 ? { keyPrefixes: nextPrefixes } : {}) },
+    earlier,
+  };
+}

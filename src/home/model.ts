@@ -13,14 +13,17 @@ import {
   type DeviceCommand,
   type DeviceDescriptor,
   type DeviceState,
-  type DeviceType,
   type Gateway,
   type GatewayEvents,
   type GatewayInfo,
   type Weather,
 } from '../gateway/types.js';
+import { checkCommand } from './check-command.js';
 import { CommandPath } from './command-path.js';
-import { deviceIdentity, deviceKey } from './identity.js';
+import { DepartureMode } from './departure-mode.js';
+import { HomeStateStore } from './home-state.js';
+import { deviceIdentity, deviceKey, gatewayIdentity, type GatewayIdentity } from './identity.js';
+import { RoomClimateStatuses } from './room-climate.js';
 
 export interface HomeDevice {
   /** The device's stable key (identity.ts): Google's id, the climate memory's and the CLI's key. */
@@ -120,7 +123,7 @@ export const DEFAULT_REMOVAL_GRACE_MS = 24 * 3600_000;
 interface GatewayEntry {
   gateway: Gateway;
   /** Decided with the first device list (identity.ts). */
-  identity?: { keyPrefix: string; gatewayId: string };
+  identity?: GatewayIdentity;
   info?: GatewayInfo;
   weather?: Weather;
   /** Removes this home's listeners from the gateway. */
@@ -133,25 +136,31 @@ export class Home extends EventEmitter<HomeEvents> {
   private readonly gateways = new Map<string, GatewayEntry>();
   private readonly devicesByKey = new Map<string, HomeDevice>();
   private readonly commands: CommandPath;
-  private persisted: PersistedHomeState;
-  private readonly persist?: (state: PersistedHomeState) => void;
-  private readonly roomClimateDefault: (room: string) => boolean;
+  private readonly state: HomeStateStore;
+  private readonly departure: DepartureMode;
+  private readonly roomStatuses: RoomClimateStatuses;
   private readonly removalGraceMs: number;
   private readonly removalTimers = new Map<string, NodeJS.Timeout>();
-  private readonly blocked = new Map<string, NonNullable<RoomClimateStatus['blocked']>>();
-  private lastAway: boolean;
-  private expectedMode?: { away: boolean; source: CommandSource; until: number };
 
   constructor(options: HomeOptions) {
     super();
     this.log = options.log;
     this.now = options.now ?? Date.now;
-    this.persisted = structuredClone(options.persisted ?? { virtualAway: false, roomClimateEnabled: {} });
-    this.persist = options.persist;
-    this.roomClimateDefault = options.roomClimateDefault ?? (() => true);
+    this.state = new HomeStateStore(options.persisted, options.persist);
     this.removalGraceMs = options.removalGraceMs ?? 0;
-    this.lastAway = this.persisted.virtualAway;
     this.commands = new CommandPath((device, command, source) => this.dispatch(device, command, source));
+    const host = { log: this.log, now: this.now, state: this.state };
+    this.departure = new DepartureMode({
+      ...host,
+      switches: () => this.departureSwitches(),
+      command: (key, command, source) => this.command(key, command, source),
+      changed: (away, source) => this.emit('mode', away, source),
+    });
+    this.roomStatuses = new RoomClimateStatuses({
+      ...host,
+      enabledByDefault: options.roomClimateDefault ?? (() => true),
+      changed: (room, status) => this.emit('roomClimate', room, status),
+    });
   }
 
   // ---- gateways -------------------------------------------------------------------------
@@ -300,26 +309,15 @@ export class Home extends EventEmitter<HomeEvents> {
   }
 
   /** The gateway's record for device identities (identity.ts): kept from the first start on. */
-  private gatewayIdentity(gatewayKey: string, info: GatewayInfo | undefined): { keyPrefix: string; gatewayId: string } {
-    const { gatewayIds = {}, keyPrefixes = {} } = this.persisted;
-    const known = gatewayIds[gatewayKey];
-    if (known) return { keyPrefix: keyPrefixes[gatewayKey] ?? gatewayKey, gatewayId: known };
-    // A gateway we knew under another key (its transport settings changed) that no configured
-    // gateway uses any more: same gateway, same identities.
-    const earlier = info ? Object.keys(gatewayIds).find((key) => gatewayIds[key] === info.id && !this.gateways.has(key)) : undefined;
-    const keyPrefix = earlier !== undefined ? (keyPrefixes[earlier] ?? earlier) : gatewayKey;
-    const gatewayId = info?.id ?? gatewayKey;
-    const nextIds = { ...gatewayIds, [gatewayKey]: gatewayId };
-    const nextPrefixes = { ...keyPrefixes };
+  private gatewayIdentity(gatewayKey: string, info: GatewayInfo | undefined): GatewayIdentity {
+    const { identity, records, earlier } = gatewayIdentity(this.state.current, gatewayKey, info?.id, (key) => this.gateways.has(key));
     if (earlier !== undefined) {
-      delete nextIds[earlier];
-      delete nextPrefixes[earlier];
-      this.log.info(`${this.gatewayName(gatewayKey)}: recognised as the gateway formerly at "${earlier}" (same id "${gatewayId}"); its devices keep their identities`);
+      this.log.info(
+        `${this.gatewayName(gatewayKey)}: recognised as the gateway formerly at "${earlier}" (same id "${identity.gatewayId}"); its devices keep their identities`,
+      );
     }
-    if (keyPrefix !== gatewayKey) nextPrefixes[gatewayKey] = keyPrefix;
-    this.persisted = { ...this.persisted, gatewayIds: nextIds, ...(Object.keys(nextPrefixes).length > 0 ? { keyPrefixes: nextPrefixes } : {}) };
-    this.persist?.(this.persisted);
-    return { keyPrefix, gatewayId };
+    if (records) this.state.update(records);
+    return identity;
   }
 
   private deviceOf(entry: GatewayEntry, deviceId: string): HomeDevice | undefined {
@@ -451,87 +449,34 @@ export class Home extends EventEmitter<HomeEvents> {
 
   /** Away (departure mode) is on when any departure switch says so, or the virtual one. */
   get away(): boolean {
-    const switches = this.departureSwitches();
-    if (switches.length === 0) return this.persisted.virtualAway;
-    return switches.some((d) => d.state.away === true);
+    return this.departure.away;
   }
 
   /** Sets departure mode: through the gateway's switch(es) if there are any, else the virtual one. */
-  async setAway(away: boolean, source: CommandSource): Promise<CommandResult> {
-    const switches = this.departureSwitches();
-    if (switches.length === 0) {
-      this.persisted = { ...this.persisted, virtualAway: away };
-      this.persist?.(this.persisted);
-      this.updateMode(source);
-      return { ok: true };
-    }
-    // The switch's confirming state may arrive before the command's answer: credit the change
-    // to whoever asked for it, not to the gateway.
-    this.expectedMode = { away, source, until: this.now() + 30_000 };
-    const results = await Promise.all(switches.map((d) => this.command(d.key, { away }, source)));
-    const failed = results.find((r) => !r.ok);
-    if (failed) return failed;
-    // The gateway's state message confirms the change; until then the wanted state is known.
-    this.updateMode(source, away);
-    return { ok: true };
+  setAway(away: boolean, source: CommandSource): Promise<CommandResult> {
+    return this.departure.set(away, source);
   }
 
-  private updateMode(source: ModeSource, assumed?: boolean): void {
-    const away = assumed ?? this.away;
-    if (away === this.lastAway) return;
-    this.lastAway = away;
-    const expected = this.expectedMode;
-    if (expected && expected.away === away && this.now() <= expected.until) source = expected.source;
-    this.expectedMode = undefined;
-    this.log.info(`Departure mode ${away ? 'on (away)' : 'off (home)'} (${source})`);
-    this.emit('mode', away, source);
+  private updateMode(source: ModeSource): void {
+    this.departure.update(source);
   }
 
   // ---- per-room climate control status ---------------------------------------------------
 
   roomClimate(room: string): RoomClimateStatus {
-    return {
-      enabled: this.persisted.roomClimateEnabled[room] ?? this.roomClimateDefault(room),
-      blocked: this.blocked.get(room),
-    };
+    return this.roomStatuses.status(room);
   }
 
   setRoomClimateEnabled(room: string, enabled: boolean, source: CommandSource): void {
-    if (this.roomClimate(room).enabled === enabled && this.persisted.roomClimateEnabled[room] !== undefined) return;
-    this.persisted = { ...this.persisted, roomClimateEnabled: { ...this.persisted.roomClimateEnabled, [room]: enabled } };
-    this.persist?.(this.persisted);
-    this.log.info(`${room}: climate control ${enabled ? 'on' : 'off'} (${source})`);
-    this.emit('roomClimate', room, this.roomClimate(room));
+    this.roomStatuses.setEnabled(room, enabled, source);
   }
 
   /** Called by the climate controller; undefined clears the block. */
   setRoomVentilationBlocked(room: string, blocked: { guard: string; detail: string } | undefined): void {
-    const current = this.blocked.get(room);
-    if (!blocked) {
-      if (!current) return;
-      this.blocked.delete(room);
-    } else {
-      if (current && current.guard === blocked.guard && current.detail === blocked.detail) return;
-      this.blocked.set(room, { ...blocked, since: current?.guard === blocked.guard ? current.since : this.now() });
-    }
-    this.emit('roomClimate', room, this.roomClimate(room));
+    this.roomStatuses.setBlocked(room, blocked);
   }
 
   get persistedState(): PersistedHomeState {
-    return structuredClone(this.persisted);
+    return this.state.snapshot();
   }
-}
-
-function checkCommand(type: DeviceType, command: DeviceCommand): string | undefined {
-  if ('away' in command) {
-    if (type !== 'departure_switch') return 'only the departure switch takes an away command';
-    return typeof command.away === 'boolean' ? undefined : 'away must be true or false';
-  }
-  if (!isCoverType(type)) return `a ${type} cannot be moved`;
-  if ('stop' in command) return command.stop === true ? undefined : 'stop must be true';
-  if (typeof command.position !== 'number' || !Number.isFinite(command.position) || command.position < 0 || command.position > 100) {
-    return 'position must be a number from 0 to 100';
-  }
-  if (command.force && type !== 'window') return 'only windows can be forced open in rain';
-  return undefined;
 }
