@@ -2,7 +2,9 @@
 /**
  * `npm start`: the whole product on one machine, loopback only — an embedded MQTT broker,
  * the simulated VELUX home, and a real Homebridge running this plugin (HomeKit bridge plus the
- * Google endpoint). Ctrl-C stops everything.
+ * Google endpoint). `--gateway klf200` adds an emulated KLF 200; `--gateway homekit` replaces
+ * broker and simulated home with an emulated VELUX ACTIVE gateway (KIX 300) that the plugin
+ * pairs with as a HomeKit controller. Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { SimulatedHome } from '../simulator/index.js';
 import { defaultLayout, type HomeLayout } from '../simulator/layout.js';
 import { DEFAULT_KLF_PRODUCTS, KlfEmulator } from '../simulator/klf200/emulator.js';
 import { makeEmulatorCertificate } from '../simulator/klf200/cert.js';
+import type { Kix300Emulator } from '../simulator/kix300.js';
 import { AccountStore } from '../google/accounts.js';
 import { accountsFile } from '../google/paths.js';
 import { googleRedirectUris } from '../google/config.js';
@@ -53,10 +56,12 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`Usage: npm start -- [--gateway mqtt|klf200] [--speed N] [--mqtt-port P] [--hap-port P] [--google-port P] [--storage DIR] [--lan] [--matter [--matter-port P]]
+  console.log(`Usage: npm start -- [--gateway mqtt|klf200|homekit] [--speed N] [--mqtt-port P] [--hap-port P] [--google-port P] [--storage DIR] [--lan] [--matter [--matter-port P]]
   --gateway      mqtt (default): the simulated home behind the MQTT gateway;
                  klf200: an emulated KLF 200 (windows, blind, shutter, awning) on --klf-host:51200,
-                 with the simulated home's climate sensors (MQTT) in the same rooms
+                 with the simulated home's climate sensors (MQTT) in the same rooms;
+                 homekit: an emulated VELUX ACTIVE gateway (KIX 300) on 127.0.0.1 that the plugin
+                 pairs with as a HomeKit controller (no MQTT broker, no simulated MQTT home)
   --klf-host     loopback address of the emulated KLF 200 (default 127.0.0.2)
   --speed        simulated time factor (motors, CO2, humidity): 1 = real time, 10 = ten times faster
   --mqtt-port    embedded MQTT broker on 127.0.0.1 (default 11883)
@@ -89,11 +94,12 @@ const hapPort = port('hap-port', args['hap-port']);
 const googlePort = port('google-port', args['google-port']);
 const matterPort = port('matter-port', args['matter-port']);
 const storage = resolve(args.storage ?? join(repoRoot, '.demo'));
-if (args.gateway !== 'mqtt' && args.gateway !== 'klf200') {
-  console.error(`--gateway must be mqtt or klf200, not "${args.gateway}"`);
+if (args.gateway !== 'mqtt' && args.gateway !== 'klf200' && args.gateway !== 'homekit') {
+  console.error(`--gateway must be mqtt, klf200 or homekit, not "${args.gateway}"`);
   process.exit(2);
 }
 const klfMode = args.gateway === 'klf200';
+const kixMode = args.gateway === 'homekit';
 const klfHost = args['klf-host'] ?? '127.0.0.2';
 if (klfMode && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(klfHost)) {
   console.error(`--klf-host must be a loopback address (127.x.y.z), not "${klfHost}"`);
@@ -108,6 +114,20 @@ const KLF_ROOMS: Record<string, string> = {
   '53362726102f0084': 'Kitchen',
 };
 const KLF_PASSWORD = 'velux123';
+/**
+ * Names and rooms of the emulated KIX 300's devices (the gateway has neither). The external cover
+ * is left unnamed on purpose: it shows the distinct name the plugin gives ("Awning 555e").
+ */
+const KIX_DEVICES = [
+  { serial: 'a11b111', name: 'Attic sensor', room: 'Attic' },
+  { serial: '5611111a114a111a', name: 'Attic window', room: 'Attic' },
+  { serial: '5611111a114a222b', name: 'Attic skylight', room: 'Attic' },
+  { serial: 'a22c222', name: 'Bedroom sensor', room: 'Bedroom' },
+  { serial: '5622222b225b333c', name: 'Bedroom window', room: 'Bedroom' },
+  { serial: '5633333c336c444d', name: 'Bedroom blind', room: 'Bedroom' },
+  { serial: '5644444d447d555e', room: 'Bedroom' },
+];
+const KIX_GATEWAY_NAME = 'VELUX ACTIVE';
 
 /** Finds out before starting anything whether a port is taken, so the message can say what to do. */
 function ensureFree(p: number, host: string, what: string, flag: string): Promise<void> {
@@ -126,17 +146,44 @@ function ensureFree(p: number, host: string, what: string, flag: string): Promis
   });
 }
 
-function bridgeIdentity(): { username: string } {
-  // The bridge's MAC-like id must stay the same across demo runs, or the Home app loses the pairing.
-  const file = join(storage, 'demo-bridge.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { username: string };
+/**
+ * A HomeKit MAC-like id kept in the demo's storage: the bridge's (or the emulated gateway's) id must
+ * stay the same across demo runs, or the Home app (or the plugin) loses the pairing.
+ */
+function bridgeIdentity(file = 'demo-bridge.json'): { username: string } {
+  const path = join(storage, file);
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as { username: string };
   const bytes = [...randomBytes(5)].map((b) => b.toString(16).padStart(2, '0').toUpperCase());
   const identity = { username: ['0E', ...bytes].join(':') };
-  writeFileSync(file, JSON.stringify(identity));
+  mkdirSync(storage, { recursive: true });
+  writeFileSync(path, JSON.stringify(identity));
   return identity;
 }
 
-function writeHomebridgeConfig(klf?: { fingerprint: string }): void {
+/** The gateways[] of the demo's config: the MQTT home, plus the KLF 200, or the KIX 300 alone. */
+function demoGateways(klf?: { fingerprint: string }, kix?: { port: number; setupCode: string }): Array<Record<string, unknown>> {
+  if (kix) {
+    // The pairing is kept in the demo's storage: later runs connect without the code.
+    return [{ type: 'homekit', name: KIX_GATEWAY_NAME, setupCode: kix.setupCode, host: '127.0.0.1', port: kix.port, devices: KIX_DEVICES }];
+  }
+  return [
+    { name: klf ? 'Demo sensors' : 'Demo home', url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux' },
+    ...(klf
+      ? [
+          {
+            type: 'klf200',
+            name: 'KLF 200',
+            host: klfHost,
+            password: KLF_PASSWORD,
+            fingerprint: klf.fingerprint,
+            devices: Object.entries(KLF_ROOMS).map(([serial, room]) => ({ serial, room })),
+          },
+        ]
+      : []),
+  ];
+}
+
+function writeHomebridgeConfig(klf?: { fingerprint: string }, kix?: { port: number; setupCode: string }): void {
   mkdirSync(storage, { recursive: true });
   const config = {
     bridge: {
@@ -153,21 +200,7 @@ function writeHomebridgeConfig(klf?: { fingerprint: string }): void {
       {
         platform: 'VeluxClimate',
         name: 'VELUX',
-        gateways: [
-          { name: klf ? 'Demo sensors' : 'Demo home', url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux' },
-          ...(klf
-            ? [
-                {
-                  type: 'klf200',
-                  name: 'KLF 200',
-                  host: klfHost,
-                  password: KLF_PASSWORD,
-                  fingerprint: klf.fingerprint,
-                  devices: Object.entries(KLF_ROOMS).map(([serial, room]) => ({ serial, room })),
-                },
-              ]
-            : []),
-        ],
+        gateways: demoGateways(klf, kix),
         google: {
           enabled: true,
           port: googlePort,
@@ -195,35 +228,44 @@ function homebridgeBinary(): string {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  await ensureFree(mqttPort, '127.0.0.1', 'embedded MQTT broker', '--mqtt-port');
+  if (!kixMode) await ensureFree(mqttPort, '127.0.0.1', 'embedded MQTT broker', '--mqtt-port');
   await ensureFree(hapPort, args.lan ? '0.0.0.0' : '127.0.0.1', 'HomeKit bridge', '--hap-port');
   await ensureFree(googlePort, '127.0.0.1', 'Google endpoint', '--google-port');
 
-  // aedes is a development dependency: the demo runs from a checkout, not from an installed plugin.
-  const { Aedes } = await import('aedes');
-  const aedes = await Aedes.createBroker();
-  const broker: Server = createServer({ noDelay: true }, aedes.handle);
-  await new Promise<void>((r) => broker.listen(mqttPort, '127.0.0.1', r));
-  console.log(`[demo] MQTT broker on mqtt://127.0.0.1:${mqttPort}`);
-
-  // With the KLF 200, the MQTT side keeps only the climate sensors and the departure switch.
-  const layout: HomeLayout | undefined = klfMode ? sensorsOnly(defaultLayout()) : undefined;
-  const sim = new SimulatedHome({ url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux', timeScale: speed, layout, log: (m) => console.log(`[simulator] ${m}`) });
-  await sim.start();
-  console.log(`[demo] simulated home: ${sim.devices().length} devices in ${sim.rooms().length} rooms, time x${speed}`);
-
+  let mqtt: { close(): Promise<void> } | undefined;
+  let sim: SimulatedHome | undefined;
   let klf: KlfEmulator | undefined;
-  if (klfMode) {
-    const cert = makeEmulatorCertificate();
-    klf = new KlfEmulator({ host: klfHost, password: KLF_PASSWORD, cert: cert.cert, key: cert.key, products: DEFAULT_KLF_PRODUCTS, fullTravelMs: 20_000 / speed });
-    try {
-      await klf.start();
-    } catch (err) {
-      throw new Error(`Cannot start the emulated KLF 200 on ${klfHost}:51200 (${err instanceof Error ? err.message : String(err)}); pick another address: npm start -- --gateway klf200 --klf-host 127.0.0.3`);
-    }
-    console.log(`[demo] emulated KLF 200 on ${klfHost}:51200 (password ${KLF_PASSWORD}, certificate SHA-1 ${cert.fingerprint})`);
-    writeHomebridgeConfig({ fingerprint: cert.fingerprint });
-  } else writeHomebridgeConfig();
+  let kix: Kix300Emulator | undefined;
+  if (kixMode) {
+    kix = await startKix();
+    writeHomebridgeConfig(undefined, { port: kix.port, setupCode: kix.setupCode });
+  } else {
+    // aedes is a development dependency: the demo runs from a checkout, not from an installed plugin.
+    const { Aedes } = await import('aedes');
+    const aedes = await Aedes.createBroker();
+    const broker: Server = createServer({ noDelay: true }, aedes.handle);
+    await new Promise<void>((r) => broker.listen(mqttPort, '127.0.0.1', r));
+    mqtt = { close: () => new Promise<void>((r) => aedes.close(() => broker.close(() => r()))) };
+    console.log(`[demo] MQTT broker on mqtt://127.0.0.1:${mqttPort}`);
+
+    // With the KLF 200, the MQTT side keeps only the climate sensors and the departure switch.
+    const layout: HomeLayout | undefined = klfMode ? sensorsOnly(defaultLayout()) : undefined;
+    sim = new SimulatedHome({ url: `mqtt://127.0.0.1:${mqttPort}`, baseTopic: 'velux', timeScale: speed, layout, log: (m) => console.log(`[simulator] ${m}`) });
+    await sim.start();
+    console.log(`[demo] simulated home: ${sim.devices().length} devices in ${sim.rooms().length} rooms, time x${speed}`);
+
+    if (klfMode) {
+      const cert = makeEmulatorCertificate();
+      klf = new KlfEmulator({ host: klfHost, password: KLF_PASSWORD, cert: cert.cert, key: cert.key, products: DEFAULT_KLF_PRODUCTS, fullTravelMs: 20_000 / speed });
+      try {
+        await klf.start();
+      } catch (err) {
+        throw new Error(`Cannot start the emulated KLF 200 on ${klfHost}:51200 (${err instanceof Error ? err.message : String(err)}); pick another address: npm start -- --gateway klf200 --klf-host 127.0.0.3`);
+      }
+      console.log(`[demo] emulated KLF 200 on ${klfHost}:51200 (password ${KLF_PASSWORD}, certificate SHA-1 ${cert.fingerprint})`);
+      writeHomebridgeConfig({ fingerprint: cert.fingerprint });
+    } else writeHomebridgeConfig();
+  }
   // A sign-in account for trying the Google account-linking page; real homes create their own.
   const accounts = new AccountStore(accountsFile(storage), {});
   if (accounts.list().length === 0) await accounts.add(DEMO_ACCOUNT.name, DEMO_ACCOUNT.password, 'admin');
@@ -266,8 +308,13 @@ ${
             (Google Home, Alexa, SmartThings, Home Assistant: add a Matter device with this code; see docs/matter.md)
 `
           : '  Matter    off: npm start -- --matter publishes the home on Matter too\n'
-      }  MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)${
-        klf ? `\n  KLF 200   emulated on ${klfHost}:51200: windows and covers of the Bedroom, Living room and Kitchen` : ''
+      }${
+        kix
+          ? `  KIX 300   emulated VELUX ACTIVE gateway on 127.0.0.1:${kix.port} (setup code ${kix.setupCode}), paired with the plugin as a
+            HomeKit controller: windows, blind and awning of the Attic and Bedroom, one climate sensor per room`
+          : `  MQTT      mqtt://127.0.0.1:${mqttPort}, base topic "velux" (try: mosquitto_sub -p ${mqttPort} -t 'velux/#' -v)${
+              klf ? `\n  KLF 200   emulated on ${klfHost}:51200: windows and covers of the Bedroom, Living room and Kitchen` : ''
+            }`
       }
   Storage   ${storage}
   Ctrl-C stops everything.
@@ -295,9 +342,10 @@ ${
         });
       });
     }
-    await sim.stop();
+    await sim?.stop();
     await klf?.stop();
-    await new Promise<void>((r) => aedes.close(() => broker.close(() => r())));
+    await kix?.stop();
+    await mqtt?.close();
     process.exit(code);
   };
   child.once('exit', (code) => {
@@ -319,6 +367,27 @@ ${
     }
   }, 300);
   watch.unref();
+}
+
+/**
+ * The emulated VELUX ACTIVE gateway (HAP-NodeJS, a development dependency) on 127.0.0.1. Its
+ * identity and pairings live in the demo's storage, as the plugin's pairing keys do: a second run
+ * connects without pairing again.
+ */
+async function startKix(): Promise<Kix300Emulator> {
+  const { Kix300Emulator } = await import('../simulator/kix300.js');
+  const emulator = new Kix300Emulator({
+    username: bridgeIdentity('demo-kix300.json').username,
+    storagePath: join(storage, 'kix300-emulator'),
+    keepPairings: true,
+    timeScale: speed,
+    // Somebody in each room: CO2 and humidity rise, and the climate control airs.
+    occupancy: { Attic: 1, Bedroom: 2 },
+    log: (m) => console.log(`[kix300] ${m}`),
+  });
+  await emulator.start();
+  console.log(`[demo] emulated VELUX ACTIVE gateway (KIX 300) on 127.0.0.1:${emulator.port}, time x${speed}`);
+  return emulator;
 }
 
 /** The parent, and under `npm start` also npm itself (the shell's parent); never init. */

@@ -29,6 +29,7 @@ import hap from '@homebridge/hap-nodejs';
 import { ScaledClock, type CancelTimer, type SimClock } from './clock.js';
 import { stepRoomClimate, type RoomClimate } from './climate.js';
 import { motionToward, travel, FULL_TRAVEL_MS } from './motor.js';
+import { listenOnLoopbackOnly } from './loopback.js';
 
 const { Accessory, Bridge, Categories, Characteristic, HAPStatus, HAPStorage, HapStatusError, Service, uuid } = hap;
 type HapAccessory = InstanceType<typeof Accessory>;
@@ -198,19 +199,26 @@ export class Kix300Emulator extends EventEmitter<{ write: [write: ReceivedWrite]
 
   async start(): Promise<void> {
     const listening = new Promise<number>((resolve) => this.bridge.once(hap.AccessoryEventTypes.LISTENING, (port: number) => resolve(port)));
-    await this.bridge.publish(
-      {
-        username: this.username,
-        pincode: this.setupCode as `${number}-${number}-${number}`,
-        category: Categories.BRIDGE,
-        port: 0,
-        bind: ['127.0.0.1'],
-        addIdentifyingMaterial: false,
-        advertiser: this.options.advertise ? hap.MDNSAdvertiser.CIAO : undefined,
-      },
-      false,
-    );
-    this.hapPort = await listening;
+    // HAP-NodeJS would listen on every interface (bind only limits what it advertises): keep the
+    // emulated gateway, whose setup code is printed, on loopback while its server starts.
+    const restoreListen = listenOnLoopbackOnly();
+    try {
+      await this.bridge.publish(
+        {
+          username: this.username,
+          pincode: this.setupCode as `${number}-${number}-${number}`,
+          category: Categories.BRIDGE,
+          port: 0,
+          bind: ['127.0.0.1'],
+          addIdentifyingMaterial: false,
+          advertiser: this.options.advertise ? hap.MDNSAdvertiser.CIAO : undefined,
+        },
+        false,
+      );
+      this.hapPort = await listening;
+    } finally {
+      restoreListen();
+    }
     await this.listenRelay(this.options.port ?? 0);
     this.started = true;
     const stepMs = this.options.climateStepMs ?? 60_000;

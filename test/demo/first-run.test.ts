@@ -5,11 +5,11 @@
  * alone stopping everything it started. Linux only (reads /proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, REPO_ROOT } from '../helpers/homebridge.js';
+import { accessoryName, freePort, HapController, REPO_ROOT } from '../helpers/homebridge.js';
 
 interface Demo {
   npm: ChildProcess;
@@ -20,11 +20,11 @@ interface Demo {
 
 const started: Demo[] = [];
 
-async function startDemo(): Promise<Demo> {
+async function startDemo(extra: string[] = []): Promise<Demo> {
   const ports = { mqtt: await freePort(), hap: await freePort(), google: await freePort() };
   const storage = mkdtempSync(join(tmpdir(), 'velux-demo-'));
   // --ignore-scripts skips the prestart build (npm test built dist/ already), nothing else.
-  const args = ['start', '--ignore-scripts', '--', '--storage', storage, '--mqtt-port', `${ports.mqtt}`, '--hap-port', `${ports.hap}`, '--google-port', `${ports.google}`];
+  const args = ['start', '--ignore-scripts', '--', '--storage', storage, '--mqtt-port', `${ports.mqtt}`, '--hap-port', `${ports.hap}`, '--google-port', `${ports.google}`, ...extra];
   const npm = spawn('npm', args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
   let text = '';
   npm.stdout?.on('data', (d: Buffer) => (text += d.toString()));
@@ -89,6 +89,36 @@ function listeners(port: number): string[] {
       const [hex = '', portHex = ''] = (fields[1] ?? '').split(':');
       if (parseInt(portHex, 16) !== port) continue;
       out.push(decodeAddress(hex));
+    }
+  }
+  return out;
+}
+
+/** Local addresses ("address:port") of every listening TCP socket the given processes hold. */
+function listenersOf(pids: number[]): string[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        try {
+          const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+          const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+          if (inode) inodes.add(inode);
+        } catch {
+          // closed meanwhile
+        }
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] !== '0A' || !inodes.has(fields[9] ?? '')) continue;
+      const [hex = '', portHex = ''] = (fields[1] ?? '').split(':');
+      out.push(`${decodeAddress(hex)}:${parseInt(portHex, 16)}`);
     }
   }
   return out;
@@ -182,5 +212,37 @@ describe.skipIf(process.platform !== 'linux')('npm start (first run)', () => {
 
   it('SIGINT to npm alone stops everything', async () => {
     await stopsEverything(await startDemo(), 'SIGINT');
+  }, 150_000);
+
+  it('--gateway homekit: the emulated VELUX ACTIVE gateway on loopback, paired with the plugin, its devices on the bridge with the demo names', async () => {
+    const demo = await startDemo(['--gateway', 'homekit', '--speed', '10']);
+    const text = demo.output();
+    expect(text).toMatch(/paired with the VELUX gateway/);
+    expect(text).toMatch(/VELUX ACTIVE: 7 devices in 2 rooms are ready/);
+    // No MQTT broker and no simulated MQTT home in this mode
+    expect(listeners(demo.ports.mqtt)).toEqual([]);
+    const kixPort = Number(/KIX 300 {3}emulated VELUX ACTIVE gateway on 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+    expect(kixPort, text).toBeGreaterThan(0);
+    // Every server of the demo and its Homebridge, the emulated gateway's HAP server behind its relay included, on loopback
+    const all = listenersOf([demo.npm.pid!, ...descendants(demo.npm.pid!)]);
+    expect(all).toContain(`127.0.0.1:${kixPort}`);
+    expect(all.length).toBeGreaterThanOrEqual(4); // bridge, Google, the gateway's relay and its HAP server
+    for (const address of all) expect(LOOPBACK.some((l) => address.startsWith(`${l}:`)), `listening on ${address}`).toBe(true);
+
+    // The Home app's view: pair with the demo bridge as the banner says
+    const code = /setup code (\d{3}-\d{2}-\d{3})/.exec(text)?.[1];
+    expect(code).toBe('031-45-154');
+    const { username } = JSON.parse(readFileSync(join(demo.storage, 'demo-bridge.json'), 'utf8')) as { username: string };
+    const controller = new HapController({ port: demo.ports.hap, options: { username } });
+    try {
+      await controller.client.pairSetup(code!);
+      const names = (await controller.accessories()).map(accessoryName);
+      expect(names).toEqual(
+        expect.arrayContaining(['Attic window', 'Attic skylight', 'Attic sensor', 'Bedroom window', 'Bedroom blind', 'Bedroom sensor', 'Awning 555e', 'Attic climate', 'Bedroom climate']),
+      );
+    } finally {
+      await controller.close();
+    }
+    await stopsEverything(demo, 'SIGTERM');
   }, 150_000);
 });
