@@ -7,7 +7,7 @@
  */
 import type { Clock, Cancel } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { isCoverType } from '../gateway/types.js';
+import type { DeviceType } from '../gateway/types.js';
 import type { Home, HomeDevice, Room } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import {
@@ -22,6 +22,17 @@ import {
   type RoomInput,
   type RoomSettings,
 } from './policy.js';
+
+/** What each device kind is to the climate algorithm: a room's sensor, a window to air with, a cover against heat. */
+type ClimateRole = 'sensor' | 'window' | 'cover' | 'none';
+const CLIMATE_ROLE: Record<DeviceType, ClimateRole> = {
+  window: 'window',
+  blind: 'cover',
+  shutter: 'cover',
+  awning: 'cover',
+  sensor: 'sensor',
+  departure_switch: 'none',
+};
 
 export interface ClimateHistoryEntry {
   at: number;
@@ -119,7 +130,9 @@ export class ClimateController {
       if (this.roomEnabled.get(room) !== status.enabled) soon();
     }) as never);
     on('commandIssued', ((device: HomeDevice, _command: unknown, source: string) => {
-      if (source === 'climate' || !isCoverType(device.descriptor.type)) return;
+      // Any other source's command to a window or cover is manual use (a pause for that device).
+      const role = CLIMATE_ROLE[device.descriptor.type];
+      if (source === 'climate' || (role !== 'window' && role !== 'cover')) return;
       this.memory = recordManualCommand(this.memory, device.key, this.clock.now());
       this.scheduleSave();
     }) as never);
@@ -189,7 +202,8 @@ export class ClimateController {
     // The config's `enabled` is only the default of the room's switch (Home applies it); the
     // switch, once used, is the user's word.
     const settings = { ...this.options.settingsFor(room.name), enabled };
-    const sensorDevice = room.devices.find((d) => d.descriptor.type === 'sensor');
+    const withRole = (role: ClimateRole) => room.devices.filter((d) => CLIMATE_ROLE[d.descriptor.type] === role);
+    const sensorDevice = withRole('sensor')[0];
     const toClimateDevice = (d: HomeDevice): ClimateDevice => ({
       key: d.key,
       name: d.descriptor.name,
@@ -211,8 +225,8 @@ export class ClimateController {
             reachable: sensorDevice.reachable,
           }
         : undefined,
-      windows: room.devices.filter((d) => d.descriptor.type === 'window').map(toClimateDevice),
-      covers: room.devices.filter((d) => d.descriptor.type !== 'window' && isCoverType(d.descriptor.type)).map(toClimateDevice),
+      windows: withRole('window').map(toClimateDevice),
+      covers: withRole('cover').map(toClimateDevice),
     };
   }
 

@@ -3,7 +3,7 @@
  * switch, one climate-control switch per climate-capable room. Ids: the device key
  * (`<gateway>/<device>`), `departure-mode`, `climate:<room>`. Pure: reads the home, no I/O.
  */
-import { isCoverType } from '../gateway/types.js';
+import type { CoverType, DeviceType } from '../gateway/types.js';
 import type { HomeDevice } from '../home/model.js';
 import { coverEntity } from './devices/cover.js';
 import { DEPARTURE_MODE_ID, departureModeEntity } from './devices/departure-mode.js';
@@ -11,11 +11,30 @@ import { ROOM_CLIMATE_PREFIX, roomClimateEntity } from './devices/room-climate.j
 import { sensorEntity } from './devices/sensor.js';
 import type { GoogleEntity, HomeView } from './devices/types.js';
 
+export interface GoogleKind {
+  /** The device's own entity; undefined when Google sees it only through a home-wide entity. */
+  entity(device: HomeDevice): GoogleEntity | undefined;
+  /** The entity whose state shows this device's state (what Report State reports when it changes). */
+  reportedAs(device: HomeDevice): string;
+}
+
+function coverKind(type: CoverType): GoogleKind {
+  return { entity: (device) => coverEntity(device, type), reportedAs: (device) => device.key };
+}
+
+/** What every device kind becomes on Google. Adding a kind does not compile until it has an entry. */
+export const GOOGLE_KINDS: Record<DeviceType, GoogleKind> = {
+  window: coverKind('window'),
+  blind: coverKind('blind'),
+  shutter: coverKind('shutter'),
+  awning: coverKind('awning'),
+  sensor: { entity: sensorEntity, reportedAs: (device) => device.key },
+  // Departure switches are the departure-mode entity.
+  departure_switch: { entity: () => undefined, reportedAs: () => DEPARTURE_MODE_ID },
+};
+
 export function deviceEntity(device: HomeDevice): GoogleEntity | undefined {
-  const type = device.descriptor.type;
-  if (isCoverType(type)) return coverEntity(device, type);
-  if (type === 'sensor') return sensorEntity(device);
-  return undefined; // departure switches are the departure-mode entity
+  return GOOGLE_KINDS[device.descriptor.type].entity(device);
 }
 
 export function googleEntities(home: HomeView): GoogleEntity[] {

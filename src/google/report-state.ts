@@ -6,12 +6,12 @@
  * Request Sync follows after a short quiet period. A person who DISCONNECTs gets nothing more.
  */
 import { randomUUID } from 'node:crypto';
-import type { HomeEvents } from '../home/model.js';
+import type { HomeDevice, HomeEvents } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import type { HomeView, QueryState, States } from './devices/types.js';
 import { DEPARTURE_MODE_ID } from './devices/departure-mode.js';
 import { roomClimateId } from './devices/room-climate.js';
-import { googleEntities, googleEntity } from './mapping.js';
+import { GOOGLE_KINDS, googleEntities, googleEntity } from './mapping.js';
 
 /** The two HomeGraph calls this needs (homegraph-api.ts; a fake in tests). */
 export interface HomeGraphApi {
@@ -63,8 +63,9 @@ export class ReportState {
       home.on(event, listener);
       this.detach.push(() => home.off(event, listener));
     };
-    on('state', (device) => this.deviceChanged(device.key, device.descriptor.type === 'departure_switch'));
-    on('reachability', (device) => this.deviceChanged(device.key, device.descriptor.type === 'departure_switch'));
+    const deviceChanged = (device: HomeDevice) => this.markDirty(GOOGLE_KINDS[device.descriptor.type].reportedAs(device));
+    on('state', deviceChanged);
+    on('reachability', deviceChanged);
     on('mode', () => this.markDirty(DEPARTURE_MODE_ID));
     on('roomClimate', (room) => this.markDirty(roomClimateId(room)));
     for (const event of ['deviceAdded', 'deviceRemoved', 'deviceChanged', 'devicesChanged'] as const) on(event, () => this.scheduleSyncCheck());
@@ -93,11 +94,6 @@ export class ReportState {
       this.lastSentAt.set(entity.id, now);
     }
     if (Object.keys(states).length > 0) this.send([agentUserId], states);
-  }
-
-  private deviceChanged(key: string, isDepartureSwitch: boolean): void {
-    if (isDepartureSwitch) this.markDirty(DEPARTURE_MODE_ID);
-    else this.markDirty(key);
   }
 
   private markDirty(id: string): void {

@@ -1,14 +1,38 @@
 /**
- * What windows and coverings (blinds, roller shutters, awnings) share in HomeKit: position,
- * target, direction of travel, stop, obstruction. Percentages mean the same on both sides
- * (100 = fully open / most light), so no conversion.
+ * Windows and coverings in HomeKit. A roof window becomes a Window; a blind, roller shutter or
+ * awning a WindowCovering. Both have CurrentPosition, TargetPosition, PositionState,
+ * HoldPosition (stop), ObstructionDetected, and Battery where the device has one.
+ * Percentages mean the same on both sides (100 = fully open / most light), so no conversion.
+ * A window's rain sensor is published on the home-wide "Rain" accessory (rain.ts).
  */
 import type { Service } from 'homebridge';
-import type { DeviceState } from '../gateway/types.js';
+import type { CoverType, DeviceState } from '../gateway/types.js';
 import type { HomeDevice } from '../home/model.js';
-import { DeviceHandler, type HandlerDeps, type VeluxAccessory } from './handler.js';
+import { clamp, DeviceHandler, type HandlerDeps, type VeluxAccessory } from './handler.js';
+import type { HomeKitKind } from './kinds.js';
 import type { ServiceType } from './services.js';
 import { ensureService } from './services.js';
+
+/** The HomeKit service (it decides the accessory category) and fallback name of each cover kind. */
+const COVERS: Record<CoverType, { service: 'Window' | 'WindowCovering'; label: string }> = {
+  window: { service: 'Window', label: 'Window' },
+  blind: { service: 'WindowCovering', label: 'Blind' },
+  shutter: { service: 'WindowCovering', label: 'Roller shutter' },
+  awning: { service: 'WindowCovering', label: 'Awning' },
+};
+
+/** A cover kind's entry in the HomeKit kinds table (kinds.ts). */
+export function coverKind(type: CoverType): HomeKitKind {
+  const cover = COVERS[type];
+  // A window's rain and reachability feed the home-wide Rain accessory.
+  const rain = type === 'window' ? (['rain'] as const) : [];
+  return {
+    category: (hap) => (cover.service === 'Window' ? hap.Categories.WINDOW : hap.Categories.WINDOW_COVERING),
+    create: (deps, accessory, deviceKey) => new CoverHandler(deps, accessory, deviceKey, deps.api.hap.Service[cover.service], cover.label),
+    updatesOnState: rain,
+    updatesOnReachability: rain,
+  };
+}
 
 export type PositionStateName = 'increasing' | 'decreasing' | 'stopped';
 
@@ -125,5 +149,5 @@ export class CoverHandler extends DeviceHandler {
 }
 
 function percent(value: number | undefined): number | undefined {
-  return value === undefined ? undefined : Math.min(100, Math.max(0, Math.round(value)));
+  return value === undefined ? undefined : clamp(Math.round(value), 0, 100);
 }

@@ -13,15 +13,14 @@ import type { Home, HomeDevice, HomeEvents } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import { markUnavailable } from './bindings.js';
 import type { AccessoryContext, AccessoryRole } from './context.js';
-import { createCoveringHandler } from './covering.js';
-import { DEPARTURE_MODE_NAME, DepartureSwitchHandler, VirtualDepartureHandler } from './departure.js';
+import { DEPARTURE_MODE_NAME, VirtualDepartureHandler } from './departure.js';
 import type { AccessoryHandler, DeviceHandler, HandlerDeps, VeluxAccessory } from './handler.js';
+import { HOMEKIT_KINDS, type HomeWideRole } from './kinds.js';
 import { sanitizeName } from '../home/names.js';
 import { uuidSeed } from '../home/identity.js';
 import { hasRainSource, RAIN_NAME, RainHandler } from './rain.js';
 import { RoomClimateHandler } from './room-climate.js';
-import { DEFAULT_CO2_LIMIT, SensorHandler } from './sensor.js';
-import { createWindowHandler } from './window.js';
+import { DEFAULT_CO2_LIMIT } from './sensor.js';
 
 /** HAP-NodeJS refuses more bridged accessories than this on one bridge (HomeKit's limit is 150 including the bridge). */
 export const MAX_BRIDGED_ACCESSORIES = 149;
@@ -173,14 +172,12 @@ export class HomeKitAccessories {
     });
     on('devicesChanged', (gatewayKey) => this.onDevicesChanged(gatewayKey));
     on('state', (device) => {
-      const handler = this.deviceHandler(device);
-      handler?.stateChanged();
-      if (device.descriptor.type === 'window') this.updateRole('rain');
-      if (device.descriptor.type === 'departure_switch') this.updateRole('departure-mode');
+      this.deviceHandler(device)?.stateChanged();
+      for (const role of HOMEKIT_KINDS[device.descriptor.type].updatesOnState) this.updateRole(role);
     });
     on('reachability', (device) => {
       this.deviceHandler(device)?.update();
-      if (device.descriptor.type === 'window') this.updateRole('rain');
+      for (const role of HOMEKIT_KINDS[device.descriptor.type].updatesOnReachability) this.updateRole(role);
     });
     on('gatewayOnline', () => this.updateRole('rain'));
     on('mode', () => {
@@ -257,27 +254,13 @@ export class HomeKitAccessories {
     }
     const role: AccessoryRole = { kind: 'device', gatewayKey: device.gatewayKey, deviceKey: device.key, type: device.descriptor.type };
     const name = sanitizeName(device.descriptor.name, device.descriptor.type);
-    this.ensure(uuid, role, name, categoryOf(this.api, device), (accessory) => this.createDeviceHandler(accessory, device), () => {
+    const kind = HOMEKIT_KINDS[device.descriptor.type];
+    const create = (accessory: VeluxAccessory) => kind.create(this.deps, accessory, device.key, { co2Limit: this.co2Limit });
+    this.ensure(uuid, role, name, kind.category(this.api.hap), create, () => {
       const current = this.home.device(device.key);
       if (current) this.addDevice(current);
     });
     this.scheduleFlush();
-  }
-
-  private createDeviceHandler(accessory: VeluxAccessory, device: HomeDevice): DeviceHandler {
-    const type = device.descriptor.type;
-    switch (type) {
-      case 'window':
-        return createWindowHandler(this.deps, accessory, device.key);
-      case 'blind':
-      case 'shutter':
-      case 'awning':
-        return createCoveringHandler(this.deps, accessory, device.key, type);
-      case 'sensor':
-        return new SensorHandler(this.deps, accessory, device.key, this.co2Limit);
-      case 'departure_switch':
-        return new DepartureSwitchHandler(this.deps, accessory, device.key);
-    }
   }
 
   private ensureDepartureMode(): void {
@@ -448,23 +431,7 @@ export class HomeKitAccessories {
     for (const [uuid, accessory] of this.cached) if (accessory.context.role) yield [uuid, accessory.context.role];
   }
 
-  private updateRole(kind: 'rain' | 'departure-mode'): void {
+  private updateRole(kind: HomeWideRole): void {
     for (const entry of this.entries.values()) if (entry.role.kind === kind) entry.handler.update();
-  }
-}
-
-function categoryOf(api: API, device: HomeDevice): number {
-  const { Categories } = api.hap;
-  switch (device.descriptor.type) {
-    case 'window':
-      return Categories.WINDOW;
-    case 'blind':
-    case 'shutter':
-    case 'awning':
-      return Categories.WINDOW_COVERING;
-    case 'sensor':
-      return Categories.SENSOR;
-    case 'departure_switch':
-      return Categories.SWITCH;
   }
 }
