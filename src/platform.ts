@@ -12,6 +12,8 @@ import type { Logger } from './logger.js';
 import { ClimateController, pruneHistory } from './climate/controller.js';
 import { resolveClimateSettings } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
+import { SensorHistory, sensorHistoryFile } from './history/sensor-history.js';
+import { pluginStorageDir } from './storage/paths.js';
 import { HomeKitAccessories } from './homekit/registry.js';
 import type { GoogleHome } from './google/index.js';
 import { MatterPublisher, matterAvailable } from './matter/index.js';
@@ -20,6 +22,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly cached: PlatformAccessory[] = [];
   private home?: Home;
   private climate?: ClimateController;
+  private sensorHistory?: SensorHistory;
   private homekit?: HomeKitAccessories;
   /** Google Home is loaded only when enabled: its modules cost every (child) bridge ~70 ms and ~6 MB. */
   private google?: () => Promise<GoogleHome>;
@@ -99,6 +102,9 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       if (kept.length !== climateStore.history.length) climateStore.saveHistory(kept);
     }
 
+    // Sensor values for the UI's charts and the Eve app, kept as long as the climate history.
+    this.sensorHistory = new SensorHistory({ path: sensorHistoryFile(pluginStorageDir(storagePath)), days: historyDays, log });
+
     this.api.on('didFinishLaunching', () => {
       this.start().catch((err: unknown) => log.error(`Start-up failed: ${err instanceof Error ? err.message : String(err)}`));
     });
@@ -124,6 +130,11 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     if (homekit) {
       homekit.start();
       this.onStop(() => homekit.stop());
+    }
+    const sensorHistory = this.sensorHistory;
+    if (sensorHistory) {
+      sensorHistory.attach(home);
+      this.onStop(() => sensorHistory.stop());
     }
     await home.start();
     this.onStop(() => home.stop());

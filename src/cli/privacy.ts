@@ -30,6 +30,7 @@ import { openHomeStateFile } from '../home/persistence.js';
 import { silentLogger } from '../logger.js';
 import { STORAGE_FILES } from '../storage/paths.js';
 import { PAIRINGS_FILE } from '../gateway/transports.js';
+import { SENSOR_HISTORY_FILE } from '../history/sensor-history.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
 
@@ -46,6 +47,7 @@ export const PLUGIN_FILES = {
   homeState: STORAGE_FILES.home,
   climateMemory: CLIMATE_FILES.memory,
   climateHistory: CLIMATE_FILES.history,
+  sensorHistory: SENSOR_HISTORY_FILE,
   homekitPairings: PAIRINGS_FILE,
 } as const;
 
@@ -121,7 +123,7 @@ export function exportPerson(context: CliContext, name: string): Record<string, 
       pendingAuthorizationCodes: codes.map((c) => ({ expiresAt: iso(c.expiresAt), redirectUri: c.redirectUri, code: 'a SHA-256 hash is stored (not shown)' })),
     },
     notAboutOnePerson:
-      'Device states, departure mode, room switches and the climate history are about the home as a whole: see `velux-climate privacy export` without --user.',
+      'Device states, departure mode, room switches, the climate history and the sensor history are about the home as a whole: see `velux-climate privacy export` without --user.',
     logs: "Homebridge's log may mention this name (sign-ins, failed sign-ins, wrong PINs, commands from Google); Homebridge keeps that log, not the plugin.",
   };
 }
@@ -312,7 +314,7 @@ async function reset(args: string[], context: CliContext): Promise<number> {
   const plan = [
     `${plural(guests.length, 'guest account')}${guests.length ? ` (${guests.map((g) => g.name).join(', ')})` : ''}`,
     `all Google links and tokens (${links} link${links === 1 ? '' : 's'})${admin ? `; ${admin.name} (the admin) keeps their account but is a new person to Google` : ''}`,
-    `the climate history and the climate control's memory`,
+    `the climate history, the sensor history and the climate control's memory`,
     'departure mode of the virtual switch and the per-room climate control switches',
     "the plugin's HomeKit pairings with VELUX ACTIVE gateways (the next start pairs again with the setup code)",
   ];
@@ -330,7 +332,7 @@ async function reset(args: string[], context: CliContext): Promise<number> {
   for (const guest of guests) accounts.remove(guest.name);
   const renewed: Account | undefined = admin ? accounts.renewId(admin.name) : undefined;
   const removed: string[] = [];
-  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory, PLUGIN_FILES.homekitPairings]) {
+  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory, PLUGIN_FILES.sensorHistory, PLUGIN_FILES.homekitPairings]) {
     const path = join(dir, name);
     if (existsSync(path)) {
       rmSync(path, { force: true });

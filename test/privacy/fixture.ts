@@ -14,6 +14,7 @@ import { AccountStore, type ScryptParams } from '../../src/google/accounts.js';
 import { accountsFile, googleTokensFile, pluginDataDir } from '../../src/google/paths.js';
 import { GoogleTokenStore, newSecret } from '../../src/google/token-store.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
+import { SensorHistory, sensorHistoryFile } from '../../src/history/sensor-history.js';
 import { silentLogger } from '../../src/logger.js';
 
 export const TEST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1, keyLength: 32 };
@@ -68,6 +69,11 @@ export async function populatedStorage(): Promise<Fixture> {
     { at: at - 600_000, room: 'Kitchen', kind: 'action', trigger: 'co2', device: 'gw/kitchen-window', text: 'Kitchen: opening Kitchen window to 25 % — CO2 1320 ppm over 1150' },
     { at: at - 300_000, room: 'Attic', kind: 'blocked', trigger: 'humidity', guard: 'rain', text: 'Attic: airing wanted (humidity) but it rains' },
   ]);
+
+  const sensors = new SensorHistory({ path: sensorHistoryFile(pluginDataDir(storage)), days: 7 });
+  sensors.record('gw/kitchen-sensor', 'Kitchen sensor', 'Kitchen', { temperature: 21.5, humidity: 48, co2: 1320 }, at - 1_200_000);
+  sensors.record('gw/kitchen-sensor', 'Kitchen sensor', 'Kitchen', { temperature: 21.7, humidity: 47, co2: 900 }, at);
+  sensors.stop();
 
   // Homebridge's accessory cache: one of ours, one of another plugin.
   mkdirSync(join(storage, 'accessories'), { recursive: true });

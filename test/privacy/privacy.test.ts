@@ -94,6 +94,7 @@ describe('privacy export (the whole bridge)', () => {
       'climate-state.json',
       'google-tokens.json',
       'home-state.json',
+      'sensor-history.json',
     ]);
     const accounts = data.files['accounts.json'] as { accounts: Array<{ name: string; password: unknown }> };
     expect(accounts.accounts.map((a) => a.name)).toEqual(['anna', 'ben', 'carl']);
@@ -104,6 +105,7 @@ describe('privacy export (the whole bridge)', () => {
     expect(data.files['home-state.json']).toEqual({ virtualAway: true, roomClimateEnabled: { Kitchen: false, Attic: true }, gatewayIds: { velux: 'gw-1234' } });
     expect(data.files['climate-history.json']).toHaveLength(2);
     expect(data.files['climate-state.json']).toMatchObject({ away: true });
+    expect(data.files['sensor-history.json']).toMatchObject({ series: { 'gw/kitchen-sensor': { room: 'Kitchen', co2: [1320] } } });
     expect(data.files['accounts.json.corrupt-2025-01-01T00-00-00-000Z']).toMatchObject({ unreadable: expect.stringContaining('not shown') });
     expect(out).not.toContain('c29tZS1vbGQtaGFzaA==');
     for (const h of storedHashes(fixture.storage)) expect(out).not.toContain(h);
@@ -229,7 +231,7 @@ describe('privacy reset', () => {
     const { code, out } = await runCli(fixture.storage, ['privacy', 'reset', '--yes']);
     expect(code).toBe(0);
     expect(out).toContain('2 guest accounts (ben, carl)');
-    expect(out).toContain('removed google-tokens.json, climate-state.json, climate-history.json, departure mode and room switches from home-state.json');
+    expect(out).toContain('removed google-tokens.json, climate-state.json, climate-history.json, sensor-history.json, departure mode and room switches from home-state.json');
     expect(out).toContain('removed 2 leftover files');
     // What else to reset, for the person moving out.
     expect(out).toMatch(/remove the bridge in the Home app/);
