@@ -6,6 +6,7 @@ import type { API, DynamicPlatformPlugin, Logging, PlatformAccessory, PlatformCo
 import { validateConfig } from './config/validate.js';
 import { PLATFORM_NAME, PLUGIN_NAME, type PlatformConfig } from './config/types.js';
 import { createGateway } from './gateway/transports.js';
+import type { Gateway } from './gateway/types.js';
 import { DEFAULT_REMOVAL_GRACE_MS, Home } from './home/model.js';
 import { openHomeStateFile } from './home/persistence.js';
 import type { Logger } from './logger.js';
@@ -28,6 +29,8 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private google?: () => Promise<GoogleHome>;
   /** Matter publishing, when Homebridge offers it for this bridge and the config does not turn it off. */
   private matter?: MatterPublisher;
+  /** Each gateway's factory: a transport's code (mqtt, klf-200-api, hap-controller) is imported at start-up, and only for the types configured. */
+  private gateways: Array<() => Promise<Gateway>> = [];
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
   private shuttingDown = false;
 
@@ -74,7 +77,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       roomClimateDefault: (room) => settingsFor(room).enabled,
       removalGraceMs: (config.deviceRemovalGraceHours ?? DEFAULT_REMOVAL_GRACE_MS / 3600_000) * 3600_000,
     });
-    for (const gateway of config.gateways) home.addGateway(createGateway(gateway, { log, storagePath }));
+    this.gateways = config.gateways.map((gateway) => () => createGateway(gateway, { log, storagePath }));
     this.home = home;
     this.homekit = new HomeKitAccessories({
       api: this.api,
@@ -125,6 +128,8 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       const rooms = new Set(devices.map((d) => d.descriptor.room).filter(Boolean));
       this.log.info(`${home.gatewayName(gatewayKey)}: ${devices.length} devices in ${rooms.size} rooms are ready`);
     });
+    // The gateways before HomeKit starts (it removes cached accessories of gateways no longer configured).
+    for (const gateway of this.gateways) home.addGateway(await gateway());
     // Listeners first, then the connection: no early device event can be missed.
     const homekit = this.homekit;
     if (homekit) {

@@ -1,32 +1,28 @@
 /**
  * Config validation against config.schema.json: the same file renders the Homebridge
- * settings form and checks the config at start-up, so the two cannot disagree.
+ * settings form and (compiled into a validator at build time) checks the config at start-up,
+ * so the two cannot disagree.
  * Every problem becomes one message naming the field; defaults are filled in.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { PlatformConfig } from './types.js';
 import { dropForeignFields, gatewayConfigProblems, gatewayFieldHint } from '../gateway/transports.js';
 import { checkRoomSettings, resolveClimateSettings } from '../climate/settings.js';
+// Compiled from config.schema.json at build time (scripts/generate-config-validator.mjs, ajv
+// standalone code): no schema compile at start-up and no ajv at run time.
+import { validate as schemaValidate } from './schema-validator.generated.js';
 
-const schemaPath = fileURLToPath(new URL('../../config.schema.json', import.meta.url));
-
-interface SchemaFile {
-  pluginAlias: string;
-  schema: Record<string, unknown>;
+/** One problem as the compiled validator reports it (ajv's ErrorObject, the fields used here). */
+interface ErrorObject {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
 }
-
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const file = JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaFile;
-    // strict: false because the form schema carries UI-only keywords (placeholder, layout hints).
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-    compiled = ajv.compile(file.schema);
-  }
-  return compiled;
+interface ValidateFunction {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
+const validate = schemaValidate as ValidateFunction;
 
 export type ConfigResult = { ok: true; config: PlatformConfig } | { ok: false; problems: string[] };
 
@@ -41,7 +37,6 @@ export function validateConfig(raw: unknown): ConfigResult {
     // e.g. nesting deeper than the engine can copy: a config nobody meant to write
     return { ok: false, problems: [`(platform block): cannot be read (${err instanceof Error ? err.message : String(err)})`] };
   }
-  const validate = validator();
   const problems: string[] = [];
   if (!validate(config)) problems.push(...(validate.errors ?? []).map(describe));
   if (problems.length === 0) problems.push(...semanticProblems(config as unknown as PlatformConfig));
@@ -62,7 +57,7 @@ function fieldName(instancePath: string, extra?: string): string {
 }
 
 function describe(e: ErrorObject): string {
-  const params = e.params as Record<string, unknown>;
+  const params = e.params;
   switch (e.keyword) {
     case 'required':
       return `${fieldName(e.instancePath, String(params.missingProperty))}: is required`;

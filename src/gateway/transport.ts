@@ -1,6 +1,8 @@
 /**
  * What a transport provides to the rest of the plugin: a factory for its `Gateway` and the
- * checks of its config entries. The list of transports is gateway/transports.ts.
+ * checks of its config entries. The list of transports is gateway/transports.ts. A transport's
+ * entry must stay light: its library (mqtt, klf-200-api, hap-controller) is imported by
+ * `create` only, so a configuration loads only the transports it uses.
  */
 import type { Logger } from '../logger.js';
 import type { Gateway } from './types.js';
@@ -22,8 +24,11 @@ export interface TransportContext {
 export interface Transport<C extends GatewayConfigBase> {
   /** The value of `type` in the config that selects this transport. */
   readonly type: string;
-  /** Builds the gateway for one validated config entry; it connects only on `start()`. */
-  create(config: C, context: TransportContext): Gateway;
+  /**
+   * Builds the gateway for one validated config entry (importing the transport's code on first
+   * use); it connects only on `start()`.
+   */
+  create(config: C, context: TransportContext): Promise<Gateway>;
   /**
    * Checks of this transport's entries beyond config.schema.json (e.g. two entries that would be
    * the same gateway). Gets all entries of this type with their index in `gateways[]`; returns

@@ -5,6 +5,7 @@
  */
 import type { Gateway } from './types.js';
 import type { GatewayConfigBase, Transport, TransportContext } from './transport.js';
+import type { DiscoveredGateway } from './kix300/discovery.js';
 import { mqttTransport } from './mqtt/transport.js';
 import { klf200Transport } from './klf200/transport.js';
 import { kix300Transport } from './kix300/transport.js';
@@ -30,8 +31,11 @@ function transportFor(config: GatewayConfigBase): Transport<GatewayConfigBase> {
   return transport;
 }
 
-/** Builds the gateway for one validated config entry with its transport's factory. */
-export function createGateway(config: GatewayConfig, context: TransportContext): Gateway {
+/**
+ * Builds the gateway for one validated config entry with its transport's factory, which imports
+ * that transport's code (and library) only now: a configuration loads only what it uses.
+ */
+export async function createGateway(config: GatewayConfig, context: TransportContext): Promise<Gateway> {
   return transportFor(config).create(config, context);
 }
 
@@ -79,6 +83,9 @@ export function dropForeignFields(gateways: readonly GatewayConfig[]): void {
   }
 }
 
-/** For the CLI (gateways discover, privacy): the VELUX ACTIVE transport's discovery and pairing file. */
-export { discoverVeluxGateways, type DiscoveredGateway } from './kix300/discovery.js';
+/** For the CLI (gateways discover, privacy): the VELUX ACTIVE transport's discovery (loads hap-controller on call) and pairing file. */
+export type { DiscoveredGateway } from './kix300/discovery.js';
+export async function discoverVeluxGateways(timeoutMs: number, options: { all?: boolean; iface?: string } = {}): Promise<DiscoveredGateway[]> {
+  return (await import('./kix300/discovery.js')).discoverVeluxGateways(timeoutMs, options);
+}
 export { PAIRINGS_FILE, PairingStore } from './kix300/pairing-store.js';

@@ -8,9 +8,9 @@ const context = { log: recordingLogger(), storagePath: '/nonexistent' };
 const mqtt = { name: 'Home', url: 'mqtt://127.0.0.1:1', baseTopic: 'velux' };
 
 describe('the transport list', () => {
-  it('builds an MQTT gateway for an entry without a type (v0.1 configs) and for type "mqtt"', () => {
+  it('builds an MQTT gateway for an entry without a type (v0.1 configs) and for type "mqtt"', async () => {
     for (const config of [mqtt, { ...mqtt, type: 'mqtt' as const }]) {
-      const gateway = createGateway(config, context);
+      const gateway = await createGateway(config, context);
       expect(gateway).toBeInstanceOf(MqttGateway);
       // The MQTT key stays the base topic: device keys, Google ids and climate memory of v0.1 use it.
       expect(gateway.key).toBe('velux');
@@ -19,9 +19,9 @@ describe('the transport list', () => {
     }
   });
 
-  it('refuses a type it does not know with a message naming the known ones', () => {
+  it('refuses a type it does not know with a message naming the known ones', async () => {
     const config = { ...mqtt, type: 'zigbee' } as unknown as GatewayConfig;
-    expect(() => createGateway(config, context)).toThrow(`gateway "Home": unknown type "zigbee" (known: ${GATEWAY_TYPES.join(', ')})`);
+    await expect(createGateway(config, context)).rejects.toThrow(`gateway "Home": unknown type "zigbee" (known: ${GATEWAY_TYPES.join(', ')})`);
     expect(gatewayConfigProblems([config])).toEqual(['gateways[0].type: "zigbee" is not a known gateway type']);
   });
 
@@ -33,9 +33,10 @@ describe('the transport list', () => {
     ]);
   });
 
-  it('a home refuses a second gateway with the same key', () => {
+  it('a home refuses a second gateway with the same key', async () => {
     const home = new Home({ log: recordingLogger() });
-    home.addGateway(createGateway(mqtt, context));
-    expect(() => home.addGateway(createGateway({ ...mqtt, name: 'Again' }, context))).toThrow('two gateways have the key "velux"');
+    home.addGateway(await createGateway(mqtt, context));
+    const again = await createGateway({ ...mqtt, name: 'Again' }, context);
+    expect(() => home.addGateway(again)).toThrow('two gateways have the key "velux"');
   });
 });

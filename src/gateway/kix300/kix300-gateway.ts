@@ -17,6 +17,9 @@ import type { CommandResult, CommandSource, DeviceCommand, DeviceState, Gateway,
 import { applyValue, mapAccessories, type KixDeviceConfig, type MappedDevice, type RawAccessory, type StateField } from './mapping.js';
 import { PairingStore, type StoredPairingKeys } from './pairing-store.js';
 import { discoverVeluxGateways, type DiscoveredGateway } from './discovery.js';
+import { homekitGatewayKey } from './key.js';
+
+export { homekitGatewayKey };
 
 const { HttpClient } = hapController;
 type Client = InstanceType<typeof HttpClient>;
@@ -70,16 +73,6 @@ export interface Kix300GatewayOptions {
   timing?: Partial<Kix300Timing>;
   /** mDNS lookup, replaceable in tests. */
   discover?: (timeoutMs: number) => Promise<DiscoveredGateway[]>;
-}
-
-/** The stable key of a homekit gateway inside the plugin: from its configured name. */
-export function homekitGatewayKey(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return `homekit:${slug || 'gateway'}`;
 }
 
 class PairingProblem extends Error {}

@@ -3,12 +3,13 @@
  * config `"type": "homekit"`, its factory, and the checks JSON Schema cannot express.
  */
 import type { Transport } from '../transport.js';
-import { homekitGatewayKey, Kix300Gateway, type HomekitGatewayConfig } from './kix300-gateway.js';
+import type { HomekitGatewayConfig } from './kix300-gateway.js';
+import { homekitGatewayKey } from './key.js';
 
 export const kix300Transport: Transport<HomekitGatewayConfig> = {
   type: 'homekit',
   fields: ['setupCode', 'host', 'port', 'devices'],
-  create: (config, { log, storagePath }) => new Kix300Gateway({ config, log, storagePath }),
+  create: async (config, { log, storagePath }) => new (await import('./kix300-gateway.js')).Kix300Gateway({ config, log, storagePath }),
   validate(entries) {
     const problems: string[] = [];
     const keys = new Map<string, number>();

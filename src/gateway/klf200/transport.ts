@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Transport } from '../transport.js';
-import { Klf200Gateway, type Klf200GatewayConfig } from './gateway.js';
+import type { Klf200GatewayConfig } from './gateway.js';
 import { SERIAL_PATTERN } from './products.js';
 
 /** The KLF API's password field holds 32 bytes. */
@@ -12,7 +12,7 @@ const MAX_PASSWORD_BYTES = 32;
 
 export const klf200Transport: Transport<Klf200GatewayConfig> = {
   type: 'klf200',
-  create: (config, { log }) => new Klf200Gateway(config, log),
+  create: async (config, { log }) => new (await import('./gateway.js')).Klf200Gateway(config, log),
   validate(entries) {
     const problems: string[] = [];
     const hosts = new Map<string, number>();

@@ -3,12 +3,12 @@
  * the config checks that JSON Schema cannot express.
  */
 import type { Transport } from '../transport.js';
-import { MqttGateway, type MqttGatewayConfig } from './gateway.js';
+import type { MqttGatewayConfig } from './gateway.js';
 
 export const mqttTransport: Transport<MqttGatewayConfig> = {
   type: 'mqtt',
   fields: ['url', 'baseTopic', 'username', 'password', 'tls', 'commandTimeoutMs'],
-  create: (config, { log }) => new MqttGateway(config, log),
+  create: async (config, { log }) => new (await import('./gateway.js')).MqttGateway(config, log),
   validate(entries) {
     const problems: string[] = [];
     const topics = new Map<string, number>();
