@@ -8,7 +8,8 @@
 import type { Clock, Cancel } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { DeviceType } from '../gateway/types.js';
-import type { Home, HomeDevice, Room } from '../home/model.js';
+import { Subscriptions } from '../events.js';
+import type { Home, HomeDevice, HomeEvents, Room } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import {
   EMPTY_CLIMATE_MEMORY,
@@ -93,7 +94,7 @@ export class ClimateController {
   private readonly activeBlocks = new Map<string, Set<string>>();
   private readonly roomEnabled = new Map<string, boolean>();
   private readonly cancels: Cancel[] = [];
-  private readonly detach: Array<() => void> = [];
+  private readonly listeners: Subscriptions<HomeEvents>;
   private pending?: Cancel;
   private pendingSave?: Cancel;
   private running = false;
@@ -101,6 +102,7 @@ export class ClimateController {
 
   constructor(private readonly options: ClimateControllerOptions) {
     this.home = options.home;
+    this.listeners = new Subscriptions(this.home);
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.memory = options.store.memory;
@@ -113,11 +115,7 @@ export class ClimateController {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const home = this.home;
-    const on = <E extends Parameters<Home['on']>[0]>(event: E, fn: (...args: never[]) => void) => {
-      home.on(event, fn as never);
-      this.detach.push(() => home.off(event, fn as never));
-    };
+    const on = this.listeners.on.bind(this.listeners);
     const soon = () => this.scheduleEvaluation();
     on('state', soon);
     on('reachability', soon);
@@ -125,17 +123,17 @@ export class ClimateController {
     on('weather', soon);
     on('gatewayOnline', soon);
     on('devicesChanged', soon);
-    on('roomClimate', ((room: string, status: { enabled: boolean }) => {
+    on('roomClimate', (room, status) => {
       // Our own "blocked" updates also arrive here; only the user's on/off matters.
       if (this.roomEnabled.get(room) !== status.enabled) soon();
-    }) as never);
-    on('commandIssued', ((device: HomeDevice, _command: unknown, source: string) => {
+    });
+    on('commandIssued', (device, _command, source) => {
       // Any other source's command to a window or cover is manual use (a pause for that device).
       const role = CLIMATE_ROLE[device.descriptor.type];
       if (source === 'climate' || (role !== 'window' && role !== 'cover')) return;
       this.memory = recordManualCommand(this.memory, device.key, this.clock.now());
       this.scheduleSave();
-    }) as never);
+    });
     this.cancels.push(this.clock.every(this.options.intervalMs ?? 60_000, () => this.evaluateNow()));
     this.cancels.push(this.clock.every(this.options.historyFlushMs ?? 60_000, () => this.flushHistory()));
     this.scheduleEvaluation();
@@ -148,7 +146,7 @@ export class ClimateController {
     this.pendingSave?.();
     this.pendingSave = undefined;
     for (const c of this.cancels.splice(0)) c();
-    for (const d of this.detach.splice(0)) d();
+    this.listeners.clear();
     this.persistMemory();
     this.flushHistory();
   }

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HomeDevice, HomeEvents } from '../home/model.js';
+import { Subscriptions, type Emitter } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { HomeView, QueryState, States } from './devices/types.js';
 import { DEPARTURE_MODE_ID } from './devices/departure-mode.js';
@@ -20,10 +21,7 @@ export interface HomeGraphApi {
 }
 
 /** The home events this listens to; `Home` satisfies it. */
-export interface ReportingHome extends HomeView {
-  on<K extends keyof HomeEvents>(event: K, listener: (...args: HomeEvents[K]) => void): unknown;
-  off<K extends keyof HomeEvents>(event: K, listener: (...args: HomeEvents[K]) => void): unknown;
-}
+export interface ReportingHome extends HomeView, Emitter<HomeEvents> {}
 
 export interface ReportStateOptions {
   home: ReportingHome;
@@ -45,7 +43,7 @@ export class ReportState {
   private readonly lastSentAt = new Map<string, number>();
   private readonly lastReported = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly detach: Array<() => void> = [];
+  private readonly listeners: Subscriptions<HomeEvents>;
   private readonly loggedProblems = new Set<string>();
   private flushTimer?: NodeJS.Timeout;
   private syncTimer?: NodeJS.Timeout;
@@ -55,14 +53,11 @@ export class ReportState {
   constructor(private readonly options: ReportStateOptions) {
     this.minIntervalMs = options.minIntervalMs ?? 1000;
     this.requestSyncDelayMs = options.requestSyncDelayMs ?? 2000;
+    this.listeners = new Subscriptions(options.home);
   }
 
   start(): void {
-    const { home } = this.options;
-    const on = <K extends keyof HomeEvents>(event: K, listener: (...args: HomeEvents[K]) => void) => {
-      home.on(event, listener);
-      this.detach.push(() => home.off(event, listener));
-    };
+    const on = this.listeners.on.bind(this.listeners);
     const deviceChanged = (device: HomeDevice) => this.markDirty(GOOGLE_KINDS[device.descriptor.type].reportedAs(device));
     on('state', deviceChanged);
     on('reachability', deviceChanged);
@@ -74,7 +69,7 @@ export class ReportState {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const undo of this.detach.splice(0)) undo();
+    this.listeners.clear();
     clearTimeout(this.flushTimer);
     clearTimeout(this.syncTimer);
     await Promise.allSettled([...this.inFlight]);

@@ -5,6 +5,7 @@
  * `command()`, tagged with its source.
  */
 import { EventEmitter } from 'node:events';
+import { Subscriptions } from '../events.js';
 import type { Logger } from '../logger.js';
 import {
   isCoverType,
@@ -126,8 +127,8 @@ interface GatewayEntry {
   identity?: GatewayIdentity;
   info?: GatewayInfo;
   weather?: Weather;
-  /** Removes this home's listeners from the gateway. */
-  detach: Array<() => void>;
+  /** This home's listeners on the gateway. */
+  listeners: Subscriptions<GatewayEvents>;
 }
 
 export class Home extends EventEmitter<HomeEvents> {
@@ -167,13 +168,9 @@ export class Home extends EventEmitter<HomeEvents> {
 
   addGateway(gateway: Gateway): void {
     if (this.gateways.has(gateway.key)) throw new Error(`two gateways have the key "${gateway.key}"`);
-    const entry: GatewayEntry = { gateway, detach: [] };
+    const entry: GatewayEntry = { gateway, listeners: new Subscriptions(gateway) };
     this.gateways.set(gateway.key, entry);
-    const on = <K extends keyof GatewayEvents>(event: K, fn: (...args: GatewayEvents[K]) => void) => {
-      const listener = fn as Parameters<Gateway['on']>[1];
-      gateway.on(event, listener);
-      entry.detach.push(() => gateway.off(event, listener));
-    };
+    const on = entry.listeners.on.bind(entry.listeners);
     on('online', (online) => {
       for (const d of this.devicesOf(gateway.key)) this.refreshReachability(d);
       this.emit('gatewayOnline', gateway.key, online);
@@ -209,7 +206,7 @@ export class Home extends EventEmitter<HomeEvents> {
     this.commands.stop();
     await Promise.all(
       [...this.gateways.values()].map(async (g) => {
-        for (const detach of g.detach) detach();
+        g.listeners.clear();
         await g.gateway.stop();
       }),
     );

@@ -10,6 +10,7 @@
  */
 import type { API, PlatformAccessory } from 'homebridge';
 import type { Home, HomeDevice, HomeEvents } from '../home/model.js';
+import { Subscriptions } from '../events.js';
 import type { Logger } from '../logger.js';
 import { markUnavailable } from './bindings.js';
 import type { AccessoryContext, AccessoryRole } from './context.js';
@@ -82,7 +83,7 @@ export class HomeKitAccessories {
   private flushScheduled = false;
   /** Gateways whose device list has been applied at least once since start. */
   private readonly listed = new Set<string>();
-  private readonly detach: Array<() => void> = [];
+  private readonly listeners: Subscriptions<HomeEvents>;
   private rainSweepTimer?: NodeJS.Timeout;
   private leftOutLogTimer?: NodeJS.Timeout;
   private loggedLeftOut = 0;
@@ -96,6 +97,7 @@ export class HomeKitAccessories {
     this.platformName = options.platformName;
     this.co2Limit = options.co2Limit ?? (() => DEFAULT_CO2_LIMIT);
     this.deps = { api: this.api, log: this.log, home: this.home };
+    this.listeners = new Subscriptions(this.home);
   }
 
   /** Homebridge hands over each cached accessory before `didFinishLaunching`. */
@@ -132,7 +134,7 @@ export class HomeKitAccessories {
   }
 
   stop(): void {
-    for (const detach of this.detach.splice(0)) detach();
+    this.listeners.clear();
     clearTimeout(this.rainSweepTimer);
     clearTimeout(this.leftOutLogTimer);
     for (const entry of this.entries.values()) entry.handler.dispose();
@@ -157,11 +159,7 @@ export class HomeKitAccessories {
   // ---- home events ------------------------------------------------------------------------
 
   private subscribe(): void {
-    const on = <K extends keyof HomeEvents>(event: K, fn: (...args: HomeEvents[K]) => void) => {
-      const listener = fn as Parameters<Home['on']>[1];
-      this.home.on(event, listener);
-      this.detach.push(() => this.home.off(event, listener));
-    };
+    const on = this.listeners.on.bind(this.listeners);
     on('deviceAdded', (device) => this.addDevice(device));
     on('deviceRemoved', (device) => this.remove(this.deviceUuid(device)));
     on('deviceChanged', (device) => {

@@ -10,6 +10,7 @@
  * - Homebridge registers accessories asynchronously: updates wait until an accessory is live.
  */
 import type { API, MatterAPI } from 'homebridge';
+import { Subscriptions } from '../events.js';
 import type { Home, HomeDevice, HomeEvents } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import { sanitizeName, serialFromUuid } from '../home/names.js';
@@ -58,7 +59,7 @@ export class MatterPublisher {
   /** Accessories Homebridge restored from its Matter cache; unregistered if nothing claims them. */
   private readonly cached = new Set<string>();
   private readonly listed = new Set<string>();
-  private readonly detach: Array<() => void> = [];
+  private readonly listeners: Subscriptions<HomeEvents>;
   private stopped = false;
 
   constructor(private readonly options: MatterPublisherOptions) {
@@ -67,6 +68,7 @@ export class MatterPublisher {
     this.log = options.log;
     this.home = options.home;
     this.ctx = { matter: this.matter, home: this.home, log: this.log };
+    this.listeners = new Subscriptions(this.home);
   }
 
   /** Homebridge hands over each cached Matter accessory before `didFinishLaunching`. */
@@ -83,7 +85,7 @@ export class MatterPublisher {
 
   stop(): void {
     this.stopped = true;
-    for (const d of this.detach.splice(0)) d();
+    this.listeners.clear();
   }
 
   /** Names of the accessories published on Matter (for logs and tests). */
@@ -92,11 +94,7 @@ export class MatterPublisher {
   }
 
   private subscribe(): void {
-    const on = <K extends keyof HomeEvents>(event: K, fn: (...args: HomeEvents[K]) => void) => {
-      const listener = fn as (...args: unknown[]) => void;
-      this.home.on(event, listener as never);
-      this.detach.push(() => this.home.off(event, listener as never));
-    };
+    const on = this.listeners.on.bind(this.listeners);
     on('deviceAdded', (device) => this.addDevice(device));
     on('deviceRemoved', (device) => this.remove(this.deviceUuid(device)));
     on('deviceChanged', (device) => {

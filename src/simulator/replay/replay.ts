@@ -194,7 +194,7 @@ export async function replay(trace: Trace, options: ReplayOptions = {}): Promise
   const controller = options.noControl
     ? undefined
     : new ClimateController({ home, log: silentLogger, store, settingsFor: () => settings, historyDays: 1000, clock, timeZoneOffsetMinutes: () => 0 });
-  home.on('commandIssued', ((device: { descriptor: { name: string } }, command: DeviceCommand, source: string) => {
+  home.on('commandIssued', (device, command, source) => {
     if (source !== 'climate' || !('position' in command)) return;
     const decision = controller?.lastDecisions?.rooms.find((room) => room.room === ROOM);
     const action = decision?.actions.find((a) => a.explanation.includes(device.descriptor.name));
@@ -206,7 +206,7 @@ export async function replay(trace: Trace, options: ReplayOptions = {}): Promise
     } else if (last) {
       closes.push({ minute, window: device.descriptor.name, trigger, reading: { co2: last.co2, temperature: last.temperature } });
     }
-  }) as never);
+  });
   controller?.start();
 
   const deficit = { co2: 0, humidity: 0, temperature: 0 };
