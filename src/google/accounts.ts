@@ -140,14 +140,29 @@ export class AccountStore {
     return true;
   }
 
+  /**
+   * refresh() for the read paths: at most one stat per event-loop turn. One authenticated
+   * fulfillment request asks three times (token check, person, account); a change made by
+   * the CLI is still seen by every request that starts after it.
+   */
+  private refreshOncePerTurn(): void {
+    if (this.checkedThisTurn) return;
+    this.checkedThisTurn = true;
+    setImmediate(() => {
+      this.checkedThisTurn = false;
+    });
+    this.refresh();
+  }
+  private checkedThisTurn = false;
+
   /** Grows whenever the accounts in memory change (read from disk or written here). */
   get generation(): number {
-    this.refresh();
+    this.refreshOncePerTurn();
     return this.changes;
   }
 
   list(): readonly Account[] {
-    this.refresh();
+    this.refreshOncePerTurn();
     return this.document.accounts;
   }
 

@@ -1,30 +1,44 @@
 /**
- * Smart-home fulfillment: SYNC, QUERY, EXECUTE and DISCONNECT through actions-on-google's
- * `smarthome()` app. The caller has already authenticated the request; the person it acts
- * for travels with the request in an AsyncLocalStorage context.
+ * Smart-home fulfillment: SYNC, QUERY, EXECUTE and DISCONNECT of one request that
+ * request-schema.ts has validated, for the person the caller has authenticated. Our own
+ * dispatch on `inputs[0].intent` (the request carries exactly one input): no library, so
+ * Google Home loads no client of Google's APIs for it (docs/performance.md).
  *
  * EXECUTE answers from the home's own answer: SUCCESS only when the gateway accepted the
  * command, otherwise ERROR/OFFLINE with the code chosen in execute-errors.ts.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type {
-  SmartHomeApp,
-  SmartHomeV1ExecuteRequest,
-  SmartHomeV1ExecuteResponse,
-  SmartHomeV1ExecuteResponseCommands,
-  SmartHomeV1QueryRequest,
-  SmartHomeV1QueryResponse,
-  SmartHomeV1SyncRequest,
-  SmartHomeV1SyncResponse,
-} from 'actions-on-google';
 import type { CommandResult, CommandSource, DeviceCommand } from '../gateway/types.js';
 import type { Logger } from '../logger.js';
-import type { Action, HomeView, States } from './devices/types.js';
+import type { Action, HomeView, States, SyncDevice } from './devices/types.js';
 import { executeFailure } from './execute-errors.js';
 import { googleEntities, googleEntity } from './mapping.js';
 import type { LinkedUser } from './oauth-model.js';
-import type { ExecutionInput, SmartHomeRequest } from './request-schema.js';
+import type { ExecuteInput, ExecutionInput, QueryInput, SmartHomeRequest } from './request-schema.js';
 import type { SecondaryVerification, Verdict } from './verification.js';
+
+/** The answers Google's smart-home API expects (developers.home.google.com, "Fulfillment"). */
+export interface SyncResponse {
+  requestId: string;
+  payload: { agentUserId: string; devices: SyncDevice[] };
+}
+export interface QueryResponse {
+  requestId: string;
+  payload: { devices: Record<string, States> };
+}
+export interface ExecuteResponseCommand {
+  ids: string[];
+  status: 'SUCCESS' | 'OFFLINE' | 'ERROR';
+  states?: States;
+  errorCode?: string;
+  challengeNeeded?: { type: string };
+}
+export interface ExecuteResponse {
+  requestId: string;
+  payload: { commands: ExecuteResponseCommand[] };
+}
+/** DISCONNECT is answered with an empty object. */
+export type DisconnectResponse = Record<string, never>;
+export type SmartHomeResponse = SyncResponse | QueryResponse | ExecuteResponse | DisconnectResponse;
 
 /** Google gives up on an EXECUTE after several seconds; answer before it does. */
 export const EXECUTE_DEADLINE_MS = 7_000;
@@ -52,70 +66,53 @@ export interface FulfillmentOptions {
 type Verify = ReturnType<SecondaryVerification['forRequest']>;
 
 export class Fulfillment {
-  private readonly context = new AsyncLocalStorage<LinkedUser>();
-
-  private constructor(
-    private readonly app: SmartHomeApp,
-    private readonly options: FulfillmentOptions,
-  ) {
-    app.onSync((body) => this.sync(body));
-    app.onQuery((body) => this.query(body));
-    app.onExecute((body) => this.execute(body));
-    app.onDisconnect(() => this.disconnect());
-  }
-
-  static async create(options: FulfillmentOptions): Promise<Fulfillment> {
-    // Loaded on demand: the library pulls in googleapis, which nobody needs without Google.
-    const { smarthome } = await import('actions-on-google');
-    return new Fulfillment(smarthome(), options);
-  }
+  constructor(private readonly options: FulfillmentOptions) {}
 
   /** Answers one validated request for an authenticated person. */
-  async handle(request: SmartHomeRequest, person: LinkedUser): Promise<unknown> {
-    const result = await this.context.run(person, () => this.app.handler(request as unknown as Parameters<SmartHomeApp['handler']>[0], {}));
-    return result.body;
+  async handle(request: SmartHomeRequest, person: LinkedUser): Promise<SmartHomeResponse> {
+    const input = request.inputs[0]; // request-schema.ts admits exactly one
+    if (!input) throw new Error('a fulfillment request without an input');
+    switch (input.intent) {
+      case 'action.devices.SYNC':
+        return this.sync(request.requestId, person);
+      case 'action.devices.QUERY':
+        return this.query(request.requestId, input);
+      case 'action.devices.EXECUTE':
+        return this.execute(request.requestId, input, person);
+      case 'action.devices.DISCONNECT':
+        this.options.onDisconnect(person);
+        return {};
+    }
   }
 
-  private person(): LinkedUser {
-    const person = this.context.getStore();
-    if (!person) throw new Error('fulfillment called outside an authenticated request');
-    return person;
-  }
-
-  private sync(body: SmartHomeV1SyncRequest): SmartHomeV1SyncResponse {
-    const person = this.person();
+  private sync(requestId: string, person: LinkedUser): SyncResponse {
     const devices = googleEntities(this.options.home).map((e) => e.sync(this.options.willReportState));
     this.options.log.debug(`Google Home: SYNC for ${person.name}: ${devices.length} device(s)`);
     if (this.options.onSync) setImmediate(() => this.options.onSync?.(person));
-    return { requestId: body.requestId, payload: { agentUserId: person.id, devices: devices as SmartHomeV1SyncResponse['payload']['devices'] } };
+    return { requestId, payload: { agentUserId: person.id, devices } };
   }
 
-  private query(body: SmartHomeV1QueryRequest): SmartHomeV1QueryResponse {
+  private query(requestId: string, input: QueryInput): QueryResponse {
     // Null prototype: ids such as "__proto__" are answered like any other, not swallowed.
     const devices = Object.create(null) as Record<string, States>;
-    for (const input of body.inputs) {
-      for (const { id } of input.payload.devices) {
-        devices[id] = googleEntity(this.options.home, id)?.query() ?? { online: false, status: 'ERROR', errorCode: 'deviceNotFound' };
-      }
+    for (const { id } of input.payload.devices) {
+      devices[id] = googleEntity(this.options.home, id)?.query() ?? { online: false, status: 'ERROR', errorCode: 'deviceNotFound' };
     }
-    return { requestId: body.requestId, payload: { devices } };
+    return { requestId, payload: { devices } };
   }
 
-  private async execute(body: SmartHomeV1ExecuteRequest): Promise<SmartHomeV1ExecuteResponse> {
-    const person = this.person();
+  private async execute(requestId: string, input: ExecuteInput, person: LinkedUser): Promise<ExecuteResponse> {
     const verify = this.options.verification.forRequest(person);
-    const work: Array<Promise<SmartHomeV1ExecuteResponseCommands>> = [];
-    for (const input of body.inputs) {
-      for (const command of input.payload.commands) {
-        for (const target of command.devices) {
-          work.push(this.executeOn(target.id, command.execution as ExecutionInput[], verify, person));
-        }
+    const work: Array<Promise<ExecuteResponseCommand>> = [];
+    for (const command of input.payload.commands) {
+      for (const target of command.devices) {
+        work.push(this.executeOn(target.id, command.execution, verify, person));
       }
     }
-    return { requestId: body.requestId, payload: { commands: await Promise.all(work) } };
+    return { requestId, payload: { commands: await Promise.all(work) } };
   }
 
-  private async executeOn(id: string, executions: ExecutionInput[], verify: Verify, person: LinkedUser): Promise<SmartHomeV1ExecuteResponseCommands> {
+  private async executeOn(id: string, executions: ExecutionInput[], verify: Verify, person: LinkedUser): Promise<ExecuteResponseCommand> {
     const { home, log } = this.options;
     let states: States = {};
     for (const execution of executions) {
@@ -157,13 +154,9 @@ export class Fulfillment {
     }
   }
 
-  private disconnect(): Record<string, never> {
-    this.options.onDisconnect(this.person());
-    return {};
-  }
 }
 
-function challengeAnswer(id: string, verdict: Exclude<Verdict, { ok: true }>): SmartHomeV1ExecuteResponseCommands {
+function challengeAnswer(id: string, verdict: Exclude<Verdict, { ok: true }>): ExecuteResponseCommand {
   if ('challenge' in verdict) return { ids: [id], status: 'ERROR', errorCode: 'challengeNeeded', challengeNeeded: { type: verdict.challenge } };
   return { ids: [id], status: 'ERROR', errorCode: verdict.errorCode };
 }

@@ -38,7 +38,6 @@ export function createApp(options: AppOptions): Express {
   // Otherwise anyone with a local connection (an SSH tunnel) could choose their address.
   app.set('trust proxy', options.trustProxy === true ? 'loopback' : false);
   app.use(securityHeaders(options.tls));
-  app.use(oauth.router);
 
   const requireToken: RequestHandler = async (req, res, next) => {
     const auth = await oauth.authenticate(req);
@@ -50,6 +49,7 @@ export function createApp(options: AppOptions): Express {
     res.status(auth.status).json({ error: auth.error, error_description: auth.description });
   };
 
+  // Before the account-linking routes: Google's many fulfillment calls need not pass through them.
   app.post('/smarthome', requireToken, express.json({ limit: FULFILLMENT_BODY_LIMIT }), async (req, res) => {
     const parsed = SmartHomeRequest.safeParse(req.body);
     if (!parsed.success) {
@@ -59,6 +59,8 @@ export function createApp(options: AppOptions): Express {
     const person = res.locals['user'] as LinkedUser;
     res.json(await fulfillment.handle(parsed.data, person));
   });
+
+  app.use(oauth.router);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

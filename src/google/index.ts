@@ -90,7 +90,7 @@ export class GoogleHome {
         })
       : undefined;
 
-    const fulfillment = await Fulfillment.create({
+    const fulfillment = new Fulfillment({
       home,
       verification: new SecondaryVerification({ pin: config.pin, log, now }),
       log,
