@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
-import { DEFAULT_ROOM_SETTINGS } from '../dist/climate/policy.js';
+import { DEFAULT_ROOM_SETTINGS } from '../dist/climate/settings.js';
 import { AIRING_MODEL, replay } from '../dist/simulator/replay/replay.js';
 import { parseTraceCsv, SENSOR_NOISE, syntheticDay } from '../dist/simulator/replay/trace.js';
 import { writeResult } from './lib.mjs';

@@ -1,7 +1,9 @@
 // Climate: one evaluation of the pure policy over 1,000 rooms (target ≤ 10 ms), against a
 // floor that only walks the same input once.
 import { performance } from 'node:perf_hooks';
-import { evaluate, DEFAULT_ROOM_SETTINGS, EMPTY_CLIMATE_MEMORY } from '../dist/climate/policy.js';
+import { EMPTY_CLIMATE_MEMORY } from '../dist/climate/memory.js';
+import { evaluate } from '../dist/climate/policy.js';
+import { DEFAULT_ROOM_SETTINGS } from '../dist/climate/settings.js';
 import { summarize, writeResult } from './lib.mjs';
 
 const ROOMS = Number(process.env.BENCH_CLIMATE_ROOMS ?? 1000);

@@ -11,18 +11,10 @@ import type { DeviceType } from '../gateway/types.js';
 import { Subscriptions } from '../events.js';
 import type { Home, HomeDevice, HomeEvents, Room } from '../home/model.js';
 import type { Logger } from '../logger.js';
-import {
-  EMPTY_CLIMATE_MEMORY,
-  evaluate,
-  recordManualCommand,
-  type AiringTrigger,
-  type BlockedAction,
-  type ClimateDevice,
-  type ClimateMemory,
-  type PolicyOutput,
-  type RoomInput,
-  type RoomSettings,
-} from './policy.js';
+import { recordManualCommand } from './memory.js';
+import { evaluate } from './policy.js';
+import type { RoomSettings } from './settings.js';
+import type { AiringTrigger, BlockedAction, ClimateDevice, ClimateMemory, PolicyOutput, RoomInput } from './types.js';
 
 /** What each device kind is to the climate algorithm: a room's sensor, a window to air with, a cover against heat. */
 type ClimateRole = 'sensor' | 'window' | 'cover' | 'none';
@@ -312,4 +304,3 @@ function defaultOffset(now: number): number {
   return -new Date(now).getTimezoneOffset();
 }
 
-export { EMPTY_CLIMATE_MEMORY };

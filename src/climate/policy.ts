@@ -23,10 +23,6 @@ import {
 } from './types.js';
 import { decideVentilation, ownedWindows } from './ventilation.js';
 
-export * from './types.js';
-export { DEFAULT_ROOM_SETTINGS, SETTINGS_RANGES, checkRoomSettings, resolveRoomSettings, type RoomSettings } from './settings.js';
-export { EMPTY_CLIMATE_MEMORY, recordManualCommand } from './memory.js';
-
 export function evaluate(input: PolicyInput): PolicyOutput {
   const { now, memory } = input;
   // Before the first evaluation the previous mode is unknown: no departure is assumed, so a

@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 import { JsonFile } from '../storage/json-file.js';
 import { pluginStorageDir } from '../storage/paths.js';
 import type { ClimateHistoryEntry, ClimateStore } from './controller.js';
-import { EMPTY_CLIMATE_MEMORY, type ClimateMemory } from './policy.js';
+import { EMPTY_CLIMATE_MEMORY } from './memory.js';
+import type { ClimateMemory } from './types.js';
 
 export const CLIMATE_FILES = { memory: 'climate-state.json', history: 'climate-history.json' } as const;
 

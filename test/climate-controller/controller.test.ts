@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ClimateController, type ClimateHistoryEntry, type ClimateStore } from '../../src/climate/controller.js';
-import { DEFAULT_ROOM_SETTINGS, EMPTY_CLIMATE_MEMORY, type ClimateMemory, type RoomSettings } from '../../src/climate/policy.js';
+import { EMPTY_CLIMATE_MEMORY } from '../../src/climate/memory.js';
+import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from '../../src/climate/settings.js';
+import type { ClimateMemory } from '../../src/climate/types.js';
 import { Home } from '../../src/home/model.js';
 import { ManualClock } from '../../src/simulator/clock.js';
 import { recordingLogger } from '../helpers/log.js';

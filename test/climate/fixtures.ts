@@ -1,16 +1,8 @@
 /** Small builders for policy inputs, so each example states only what matters to it. */
 import { DEFAULT_ROOM_SETTINGS, resolveRoomSettings, type RoomSettingsOverrides } from '../../src/climate/settings.js';
-import {
-  EMPTY_CLIMATE_MEMORY,
-  evaluate,
-  type ClimateDevice,
-  type ClimateMemory,
-  type PolicyInput,
-  type PolicyOutput,
-  type RoomDecision,
-  type RoomInput,
-  type SensorReading,
-} from '../../src/climate/policy.js';
+import { EMPTY_CLIMATE_MEMORY } from '../../src/climate/memory.js';
+import { evaluate } from '../../src/climate/policy.js';
+import type { ClimateDevice, ClimateMemory, PolicyInput, PolicyOutput, RoomDecision, RoomInput, SensorReading } from '../../src/climate/types.js';
 
 export const MINUTE = 60_000;
 /** Saturday 1 June 2024, 12:00 UTC. */

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { evaluate, type ClimateAction, type PolicyInput, type PolicyOutput } from '../../src/climate/policy.js';
+import { evaluate } from '../../src/climate/policy.js';
+import type { ClimateAction, PolicyInput, PolicyOutput } from '../../src/climate/types.js';
 import { outlierScenario, PROPERTY_RUNS, PROPERTY_TIMEOUT_MS, scenario } from './arbitraries.js';
 import { closes, MINUTE, opens, simulate, type Evaluation, type Scenario } from './simulation.js';
 

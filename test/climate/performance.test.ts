@@ -4,7 +4,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { expect, it } from 'vitest';
-import { evaluate, type PolicyInput, type RoomInput } from '../../src/climate/policy.js';
+import { evaluate } from '../../src/climate/policy.js';
+import type { PolicyInput, RoomInput } from '../../src/climate/types.js';
 import { blind, HOME_MEMORY, input, MINUTE, NOON, room, sensor, window } from './fixtures.js';
 
 const ROOMS = 1000;

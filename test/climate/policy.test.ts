@@ -1,6 +1,8 @@
 /** Examples for each trigger and guard of the climate policy (docs: climate-control). */
 import { describe, expect, it } from 'vitest';
-import { evaluate, recordManualCommand, type ClimateMemory, type PolicyInput, type RoomDecision } from '../../src/climate/policy.js';
+import { recordManualCommand } from '../../src/climate/memory.js';
+import { evaluate } from '../../src/climate/policy.js';
+import type { ClimateMemory, PolicyInput, RoomDecision } from '../../src/climate/types.js';
 import { blind, evaluateRoom, HOME_MEMORY, input, MINUTE, NOON, onlyRoom, room, sensor, window, type RoomOptions } from './fixtures.js';
 
 /** Memory as if the algorithm opened the Kitchen window to 25 % at `at` for `reason`. */

@@ -7,17 +7,9 @@
  */
 import type { CoverType, Weather } from '../../src/gateway/types.js';
 import type { RoomSettings } from '../../src/climate/settings.js';
-import {
-  EMPTY_CLIMATE_MEMORY,
-  evaluate,
-  recordManualCommand,
-  type ClimateDevice,
-  type ClimateMemory,
-  type PolicyInput,
-  type PolicyOutput,
-  type RoomInput,
-  type SensorReading,
-} from '../../src/climate/policy.js';
+import { EMPTY_CLIMATE_MEMORY, recordManualCommand } from '../../src/climate/memory.js';
+import { evaluate } from '../../src/climate/policy.js';
+import type { ClimateDevice, ClimateMemory, PolicyInput, PolicyOutput, RoomInput, SensorReading } from '../../src/climate/types.js';
 
 export const MINUTE = 60_000;
 /** The controller evaluates at least this often. */

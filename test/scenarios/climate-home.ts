@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/clock.js';
 import { ClimateController, type ClimateStore } from '../../src/climate/controller.js';
-import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from '../../src/climate/policy.js';
+import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from '../../src/climate/settings.js';
 import { openClimateStore } from '../../src/climate/store.js';
 import { MqttGateway } from '../../src/gateway/mqtt/gateway.js';
 import type { DeviceState } from '../../src/gateway/types.js';

@@ -6,7 +6,7 @@
  * benchmark).
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ROOM_SETTINGS } from '../../src/climate/policy.js';
+import { DEFAULT_ROOM_SETTINGS } from '../../src/climate/settings.js';
 import { replay } from '../../src/simulator/replay/replay.js';
 import { formatTraceCsv, parseTraceCsv, syntheticDay } from '../../src/simulator/replay/trace.js';
 

@@ -22,7 +22,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { ClimateController, type ClimateHistoryEntry, type ClimateStore } from '../../climate/controller.js';
-import { DEFAULT_ROOM_SETTINGS, EMPTY_CLIMATE_MEMORY, type ClimateMemory, type RoomSettings } from '../../climate/policy.js';
+import { EMPTY_CLIMATE_MEMORY } from '../../climate/memory.js';
+import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from '../../climate/settings.js';
+import type { ClimateMemory } from '../../climate/types.js';
 import type { CommandResult, CommandSource, DeviceCommand, DeviceState, Gateway, GatewayEvents } from '../../gateway/types.js';
 import { Home } from '../../home/model.js';
 import { silentLogger } from '../../logger.js';
