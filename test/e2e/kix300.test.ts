@@ -4,12 +4,17 @@
  * and a HAP controller on the plugin's own bridge, as the Home app would be. Everything on
  * 127.0.0.1.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hap from '@homebridge/hap-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountStore } from '../../src/google/accounts.js';
+import { accountsFile } from '../../src/google/paths.js';
 import { Kix300Emulator } from '../../src/simulator/kix300.js';
-import { accessoryName, accessorySerial, findCharacteristic, HapController, startHomebridge, type HapAccessory, type RunningHomebridge } from '../helpers/homebridge.js';
+import { call, googleConfig, intents, link, TEST_SCRYPT } from '../google/helpers/bed.js';
+import { accessoryName, accessorySerial, findCharacteristic, freePort, startHomebridge, type HapAccessory, type RunningHomebridge } from '../helpers/homebridge.js';
+import { BridgeSession, waitFor } from './support/bridge-session.js';
 
 const { Service: S, Characteristic: C } = hap;
 const NO_RESPONSE = -70402;
@@ -19,60 +24,41 @@ const ATTIC_SKYLIGHT = '5611111a114a222b';
 const ATTIC_SENSOR = 'a11b111';
 const BEDROOM_WINDOW = '5622222b225b333c';
 const BLIND = '5633333c336c444d';
-
-interface HapEvent {
-  aid: number;
-  iid: number;
-  value: unknown;
-}
-
-const waitFor = async <T,>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+/** Where the tests below leave the bedroom window (the climate test checks it stays there). */
+const BEDROOM_PARKED = 35;
+const GOOGLE_USER = { name: 'anna', password: 'anna-password' };
 
 describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge with the plugin → HAP controller', () => {
   let emulator: Kix300Emulator;
   let homebridge: RunningHomebridge | undefined;
-  let controller: HapController | undefined;
+  let session: BridgeSession | undefined;
   let accessories: HapAccessory[] = [];
-  let events: HapEvent[] = [];
   let gatewayConfig: Record<string, unknown>;
+  let storage: string;
+  let googleUrl: string;
 
   const hc = () => {
-    if (!controller) throw new Error('no controller');
-    return controller;
+    if (!session) throw new Error('no controller');
+    return session;
   };
-  const char = (name: string, service: { UUID: string }, characteristic: { UUID: string }) => findCharacteristic(accessories, name, service.UUID, characteristic.UUID);
-  const readValue = async (id: string) => (await hc().read(id))[0]!;
-  const eventsFor = (id: string) => {
-    const [aid, iid] = id.split('.').map(Number);
-    return events.filter((e) => e.aid === aid && e.iid === iid).map((e) => e.value);
-  };
+  const char = (name: string, service: { UUID: string }, characteristic: { UUID: string }) => hc().char(name, service, characteristic);
+  const readValue = (id: string) => hc().read(id);
+  const eventsFor = (id: string) => hc().eventsFor(id);
 
-  const connectController = async (pairing?: HapController['pairing']) => {
-    controller = pairing ? new HapController(homebridge!, pairing) : await HapController.pair(homebridge!);
-    events = [];
-    hc().client.on('event', (ev: { characteristics: HapEvent[] }) => {
-      for (const c of [...ev.characteristics].reverse()) events.push({ aid: Number(c.aid), iid: Number(c.iid), value: c.value });
+  const connectController = async (pairing?: BridgeSession['controller']['pairing']) => {
+    session = await BridgeSession.open(homebridge!, {
+      pairing,
+      ready: (list) => list.length >= 10,
+      what: 'the gateway devices on the bridge',
+      subscribe: (s) =>
+        [
+          s.char('Bedroom window', S.Window, C.CurrentPosition),
+          s.char('Bedroom window', S.Window, C.PositionState),
+          s.char('Attic window', S.Window, C.CurrentPosition),
+          s.char('Attic sensor', S.CarbonDioxideSensor, C.CarbonDioxideLevel),
+        ].map((c) => c.id),
     });
-    accessories = await waitFor(async () => {
-      const list = await hc().accessories();
-      return list.length >= 10 ? list : false;
-    }, 'the gateway devices on the bridge', 20_000);
-    await hc().client.subscribeCharacteristics(
-      [
-        char('Bedroom window', S.Window, C.CurrentPosition),
-        char('Bedroom window', S.Window, C.PositionState),
-        char('Attic window', S.Window, C.CurrentPosition),
-        char('Attic sensor', S.CarbonDioxideSensor, C.CarbonDioxideLevel),
-      ].map((c) => c.id),
-    );
+    accessories = session.accessories;
   };
 
   beforeAll(async () => {
@@ -92,7 +78,13 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
         { serial: 'a22c222', name: 'Bedroom sensor', room: 'Bedroom' },
       ],
     };
+    // A Google sign-in account, as `velux-climate users add` makes it (cheap hashing for the test).
+    storage = mkdtempSync(join(tmpdir(), 'velux-kix300-e2e-'));
+    await new AccountStore(accountsFile(storage), { scrypt: TEST_SCRYPT }).add(GOOGLE_USER.name, GOOGLE_USER.password);
+    const googlePort = await freePort();
+    googleUrl = `http://127.0.0.1:${googlePort}`;
     homebridge = await startHomebridge({
+      storagePath: storage,
       echo: process.env.VELUX_E2E_ECHO === '1',
       platforms: [
         {
@@ -101,6 +93,7 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
           gateways: [gatewayConfig],
           // Climate control only in the attic (the other tests move the bedroom by hand).
           climate: { defaults: { enabled: false, airRecyclingIntervalHours: 0 }, rooms: [{ room: 'Attic', enabled: true, co2Max: 1000, co2Hysteresis: 150, triggerConfirmMinutes: 1 }] },
+          google: googleConfig({ port: googlePort }),
         },
       ],
     });
@@ -108,9 +101,10 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
   }, 90_000);
 
   afterAll(async () => {
-    await controller?.close().catch(() => undefined);
+    await session?.close().catch(() => undefined);
     await homebridge?.dispose().catch(() => undefined);
     await emulator?.stop();
+    if (storage) rmSync(storage, { recursive: true, force: true });
   }, 30_000);
 
   it('pairs with the gateway using the setup code and keeps the keys in the plugin storage (0600)', async () => {
@@ -194,21 +188,71 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
     expect(emulator.cover(BLIND)!.position).toBe(at);
   });
 
+  it('Google: EXECUTE through the fulfillment endpoint moves a window of the gateway, QUERY shows where it is', async () => {
+    await homebridge!.waitForOutput(/Google Home: listening on/, 10_000);
+    const token = (await link(googleUrl, GOOGLE_USER.name, GOOGLE_USER.password)).access_token;
+    const sync = (await call(googleUrl, token, intents.sync())) as { payload: { devices: Array<{ id: string; name: { name: string }; type: string }> } };
+    const window = sync.payload.devices.find((d) => d.name.name === 'Bedroom window');
+    expect(window, JSON.stringify(sync.payload.devices.map((d) => d.name.name))).toBeDefined();
+    expect(window!.type).toBe('action.devices.types.WINDOW');
+    const before = emulator.writes.length;
+    const executed = (await call(googleUrl, token, intents.execute([window!.id], 'action.devices.commands.OpenClose', { openPercent: 70 }))) as {
+      payload: { commands: Array<{ ids: string[]; status: string }> };
+    };
+    expect(executed.payload.commands).toEqual([expect.objectContaining({ ids: [window!.id], status: 'SUCCESS' })]);
+    // The command reached the gateway as one write, and the emulated window really moved there
+    expect(emulator.writes.slice(before)).toEqual([expect.objectContaining({ serial: BEDROOM_WINDOW, value: 70 })]);
+    await waitFor(() => emulator.cover(BEDROOM_WINDOW)?.position === 70 && emulator.cover(BEDROOM_WINDOW)?.motion === 'stopped', 'the window at 70 on the gateway', 10_000);
+    // QUERY answers from what the gateway reported
+    await waitFor(
+      async () => {
+        const queried = (await call(googleUrl, token, intents.query(window!.id))) as { payload: { devices: Record<string, { online?: boolean; openPercent?: number; status?: string }> } };
+        const state = queried.payload.devices[window!.id];
+        expect(state).toMatchObject({ online: true, status: 'SUCCESS' });
+        return state?.openPercent === 70;
+      },
+      'QUERY showing openPercent 70',
+      10_000,
+      200,
+    );
+  });
+
   it('gateway gone → No Response; back → values again (each well within 30 s)', async () => {
     const current = char('Bedroom window', S.Window, C.CurrentPosition);
     const lostAt = Date.now();
     await emulator.setReachability('down');
     await waitFor(async () => (await readValue(current.id)).status === NO_RESPONSE, 'No Response', 30_000);
     const offlineAfter = Date.now() - lostAt;
-    emulator.move(BEDROOM_WINDOW, 35); // moves while the plugin cannot see it
+    emulator.move(BEDROOM_WINDOW, 45); // moves while the plugin cannot see it
     await new Promise((r) => setTimeout(r, 1500));
     const backAt = Date.now();
     await emulator.setReachability('up');
-    await waitFor(async () => (await readValue(current.id)).value === 35, 'the current position after the return', 30_000);
+    await waitFor(async () => (await readValue(current.id)).value === 45, 'the current position after the return', 30_000);
     const onlineAfter = Date.now() - backAt;
     expect(offlineAfter).toBeLessThan(30_000);
     expect(onlineAfter).toBeLessThan(30_000);
     console.log(`KIX 300 e2e: No Response after ${offlineAfter} ms, values back after ${onlineAfter} ms`);
+  }, 70_000);
+
+  it('gateway silent (connection kept, nothing answered, no events) → No Response; answering again → values (each within 30 s)', async () => {
+    const current = char('Bedroom window', S.Window, C.CurrentPosition);
+    expect((await readValue(current.id)).value).toBe(45);
+    const offset = homebridge!.log().length;
+    const silentAt = Date.now();
+    await emulator.setReachability('silent');
+    // Nothing closes the connection: only the plugin's health check can notice
+    await waitFor(async () => (await readValue(current.id)).status === NO_RESPONSE, 'No Response', 30_000, 200);
+    const offlineAfter = Date.now() - silentAt;
+    expect(homebridge!.log().slice(offset)).toMatch(/lost the VELUX gateway \(no answer from the gateway within \d+ ms\)/);
+    emulator.move(BEDROOM_WINDOW, BEDROOM_PARKED); // moves while the plugin hears nothing
+    await new Promise((r) => setTimeout(r, 1500));
+    const backAt = Date.now();
+    await emulator.setReachability('up');
+    await waitFor(async () => (await readValue(current.id)).value === BEDROOM_PARKED, 'the current position after the gateway answers again', 30_000);
+    const onlineAfter = Date.now() - backAt;
+    expect(offlineAfter).toBeLessThan(30_000);
+    expect(onlineAfter).toBeLessThan(30_000);
+    console.log(`KIX 300 e2e: silent gateway → No Response after ${offlineAfter} ms, values back after ${onlineAfter} ms`);
   }, 70_000);
 
   it('CO2 above the room maximum opens that room\'s window (climate), departure mode closes it and keeps it closed', async () => {
@@ -220,7 +264,7 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
     await waitFor(() => (emulator.cover(ATTIC_WINDOW)?.position ?? 0) > 0, 'the attic window to open', 100_000);
     const climateLine = await homebridge!.waitForOutput(/Attic.*(open|airing)/i, 5000, offset);
     expect(climateLine).toMatch(/CO2/);
-    expect(emulator.cover(BEDROOM_WINDOW)!.target).toBe(35); // another room: untouched
+    expect(emulator.cover(BEDROOM_WINDOW)!.target).toBe(BEDROOM_PARKED); // another room: untouched
     await waitFor(() => eventsFor(attic.id).some((v) => Number(v) > 0), 'HomeKit sees the attic window open', 10_000);
     // Departure mode on (the plugin's switch: the gateway has none)
     const departure = accessories.find((a) => a.services.some((s) => s.type === S.Switch.UUID) && /departure/i.test(accessoryName(a)));
@@ -240,9 +284,9 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
 
   it('restarts without the setup code: same accessories, no new pairing', async () => {
     const before = accessories.map((a) => `${a.aid}:${accessoryName(a)}`).sort();
-    const pairing = hc().pairing;
-    await controller!.close();
-    controller = undefined;
+    const pairing = hc().controller.pairing;
+    await session!.close();
+    session = undefined;
     delete gatewayConfig.setupCode;
     homebridge = await homebridge!.restart();
     expect(JSON.parse(readFileSync(join(homebridge.storagePath, 'config.json'), 'utf8')).platforms[0].gateways[0].setupCode).toBeUndefined();

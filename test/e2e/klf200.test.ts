@@ -12,30 +12,15 @@ import type { HomeLayout } from '../../src/simulator/layout.js';
 import { percentToRaw } from '../../src/gateway/klf200/products.js';
 import type { KlfEmulator } from '../../src/simulator/klf200/emulator.js';
 import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
-import { accessoryName, findCharacteristic, HapController, startHomebridge, type HapAccessory, type RunningHomebridge } from '../helpers/homebridge.js';
+import { accessoryName, startHomebridge, type HapAccessory, type RunningHomebridge } from '../helpers/homebridge.js';
 import { BLIND, FAST, LIVING_WINDOW, PASSWORD, WINDOW, certificate, startEmulator } from '../klf200/support.js';
+import { BridgeSession, waitFor as until } from './support/bridge-session.js';
 
 const { Service: S, Characteristic: C } = hap;
 const NO_RESPONSE = -70402;
 
-interface HapEvent {
-  aid: number;
-  iid: number;
-  value: unknown;
-}
-
 function klfGateway(emulator: KlfEmulator, devices: Array<{ serial: string; name?: string; room?: string }>) {
   return { type: 'klf200', name: 'KLF', host: emulator.host, password: PASSWORD, fingerprint: certificate().fingerprint, devices, ...FAST };
-}
-
-async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function report(what: string, ms: number): void {
@@ -45,17 +30,12 @@ function report(what: string, ms: number): void {
 describe('KLF 200 end to end (emulated KLF 200 + Homebridge child process + HAP controller)', () => {
   let emulator: KlfEmulator;
   let homebridge: RunningHomebridge | undefined;
-  let controller: HapController | undefined;
+  let session: BridgeSession | undefined;
   let accessories: HapAccessory[] = [];
-  const events: HapEvent[] = [];
-  const hc = () => controller!;
-  const char = (name: string, service: { UUID: string }, characteristic: { UUID: string }) =>
-    findCharacteristic(accessories, name, service.UUID, characteristic.UUID);
-  const eventsFor = (id: string) => {
-    const [aid, iid] = id.split('.').map(Number);
-    return events.filter((e) => e.aid === aid && e.iid === iid).map((e) => e.value);
-  };
-  const readStatus = async (id: string) => (await hc().read(id))[0]!;
+  const hc = () => session!;
+  const char = (name: string, service: { UUID: string }, characteristic: { UUID: string }) => hc().char(name, service, characteristic);
+  const eventsFor = (id: string) => hc().eventsFor(id);
+  const readStatus = (id: string) => hc().read(id);
 
   beforeAll(async () => {
     emulator = await startEmulator({ fullTravelMs: 3000 });
@@ -70,23 +50,22 @@ describe('KLF 200 end to end (emulated KLF 200 + Homebridge child process + HAP 
         },
       ],
     });
-    controller = await HapController.pair(homebridge);
-    hc().client.on('event', (ev: { characteristics: HapEvent[] }) => {
-      for (const c of [...ev.characteristics].reverse()) events.push({ aid: Number(c.aid), iid: Number(c.iid), value: c.value });
+    session = await BridgeSession.open(homebridge, {
+      ready: (list) => list.length >= 7,
+      what: 'all products published',
+      subscribe: (s) =>
+        [
+          s.char('Living room window', S.Window, C.CurrentPosition),
+          s.char('Living room window', S.Window, C.PositionState),
+          s.char('Bedroom blind', S.WindowCovering, C.PositionState),
+          s.char('Rain', S.OccupancySensor, C.OccupancyDetected),
+        ].map((c) => c.id),
     });
-    await until(async () => (accessories = await hc().accessories()).length >= 7, 'all products published', 20_000);
-    await hc().client.subscribeCharacteristics(
-      [
-        char('Living room window', S.Window, C.CurrentPosition),
-        char('Living room window', S.Window, C.PositionState),
-        char('Bedroom blind', S.WindowCovering, C.PositionState),
-        char('Rain', S.OccupancySensor, C.OccupancyDetected),
-      ].map((c) => c.id),
-    );
+    accessories = session.accessories;
   }, 60_000);
 
   afterAll(async () => {
-    await controller?.close().catch(() => undefined);
+    await session?.close().catch(() => undefined);
     await homebridge?.dispose().catch(() => undefined);
     await emulator?.stop().catch(() => undefined);
   }, 30_000);
@@ -178,7 +157,7 @@ describe('KLF 200 end to end (emulated KLF 200 + Homebridge child process + HAP 
     report('3 refused handshakes + short list → blind readable again', Date.now() - rebootAt);
     expect(emulator.stats.handshakesRefused).toBeGreaterThanOrEqual(3);
     expect(homebridge!.log()).toMatch(/power cycle/);
-    const names = (await hc().accessories()).filter((a) => a.aid !== 1).map(accessoryName);
+    const names = (await hc().controller.accessories()).filter((a) => a.aid !== 1).map(accessoryName);
     expect(names).toHaveLength(7);
     expect(emulator.stats.maxConcurrentSessions).toBe(1);
   });
