@@ -4,7 +4,7 @@
  */
 import type { Weather } from '../gateway/types.js';
 import { parseClockTime, type QuietHours, type RoomSettings } from './settings.js';
-import type { ClimateDevice, RoomInput, SensorReading, SensorStatus } from './types.js';
+import type { ClimateDevice, RoomInput, SensorReading, SensorStatus, WeatherGuardCode } from './types.js';
 
 export const MINUTE_MS = 60_000;
 const DAY_MINUTES = 24 * 60;
@@ -24,6 +24,8 @@ export interface HomeConditions {
   rainSource?: string;
   outdoorTemperature?: number;
   windSpeed?: number;
+  /** Whether the weather says whether it rains (windows' rain sensors aside). */
+  weatherRainKnown: boolean;
 }
 
 /** Rain is a home-wide fact: the weather, or the rain sensor of any window in any room. */
@@ -35,6 +37,15 @@ export function findRain(weather: Weather | undefined, rooms: readonly RoomInput
     }
   }
   return { rain: false };
+}
+
+/** The weather guards without data for a room, in the order the guards are checked. */
+export function guardsWithoutData(home: HomeConditions, room: RoomInput): WeatherGuardCode[] {
+  const missing: WeatherGuardCode[] = [];
+  if (!home.weatherRainKnown && !room.windows.some((w) => w.rainSensor)) missing.push('rain');
+  if (home.windSpeed === undefined) missing.push('wind');
+  if (home.outdoorTemperature === undefined) missing.push('outdoor_temperature');
+  return missing;
 }
 
 export function sensorStatus(sensor: SensorReading | undefined, settings: RoomSettings, now: number): SensorStatus {

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import { recordManualCommand } from './memory.js';
 import { evaluate } from './policy.js';
 import type { RoomSettings } from './settings.js';
-import type { AiringTrigger, BlockedAction, ClimateDevice, ClimateMemory, PolicyOutput, RoomInput } from './types.js';
+import type { AiringTrigger, BlockedAction, ClimateDevice, ClimateMemory, PolicyOutput, RoomInput, WeatherGuardCode } from './types.js';
 
 /** What each device kind is to the climate algorithm: a room's sensor, a window to air with, a cover against heat. */
 type ClimateRole = 'sensor' | 'window' | 'cover' | 'none';
@@ -74,6 +74,12 @@ export interface ClimateControllerOptions {
 const NEEDS_AIR: ReadonlySet<string> = new Set<AiringTrigger>(['co2', 'humidity', 'heat']);
 const NOT_NEWS: ReadonlySet<string> = new Set(['disabled', 'quiet_hours']);
 const MAX_HISTORY_ENTRIES = 20_000;
+const GUARD_WORDS: Record<WeatherGuardCode, string> = { rain: 'rain', wind: 'wind', outdoor_temperature: 'outdoor-temperature' };
+
+/** "a", "a and b", "a, b and c". */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
 
 export class ClimateController {
   private readonly home: Home;
@@ -84,6 +90,7 @@ export class ClimateController {
   private history: ClimateHistoryEntry[];
   private historyDirty = false;
   private readonly activeBlocks = new Map<string, Set<string>>();
+  private readonly guardsWithoutData = new Map<string, string>();
   private readonly roomEnabled = new Map<string, boolean>();
   private readonly cancels: Cancel[] = [];
   private readonly listeners: Subscriptions<HomeEvents>;
@@ -230,6 +237,30 @@ export class ClimateController {
         });
       }
       this.reportBlocks(room.room, room.blocked, now);
+      this.reportGuardsWithoutData(room.room, room.state.guardsWithoutData ?? []);
+    }
+  }
+
+  /**
+   * Says in the log, once per change, which weather guards have no data for a room (a gateway
+   * without weather, e.g. the VELUX ACTIVE over HomeKit), and keeps it in the room's status.
+   */
+  private reportGuardsWithoutData(room: string, guards: readonly WeatherGuardCode[]): void {
+    const text = guards.join(',');
+    if (this.guardsWithoutData.get(room) === text) return;
+    const first = !this.guardsWithoutData.has(room);
+    this.guardsWithoutData.set(room, text);
+    this.home.setRoomGuardsWithoutData(room, guards);
+    if (guards.length > 0) {
+      const sources = [
+        ...(guards.some((g) => g !== 'rain') ? ['no gateway reports that weather'] : []),
+        ...(guards.includes('rain') ? ['no window of the room reports rain'] : []),
+      ];
+      this.log.info(
+        `${room}: no data for the ${listOf(guards.map((g) => GUARD_WORDS[g]))} guard${guards.length > 1 ? 's' : ''} (${sources.join('; ')}): they block nothing; airing on CO2 and humidity stays within the room's indoor limits`,
+      );
+    } else if (!first) {
+      this.log.info(`${room}: every weather guard (rain, wind, outdoor temperature) has data again`);
     }
   }
 

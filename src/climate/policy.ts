@@ -3,7 +3,7 @@
  * memory to decisions with reasons, and the memory to keep. No I/O, no clock of its own,
  * no randomness: the controller feeds it and sends the commands through the command path.
  */
-import { findRain, isQuietTime, localMinuteOfDay, MINUTE_MS, sensorStatus, type HomeConditions } from './conditions.js';
+import { findRain, guardsWithoutData, isQuietTime, localMinuteOfDay, MINUTE_MS, sensorStatus, type HomeConditions } from './conditions.js';
 import { markDepartureCloses, repeatCloses } from './departure.js';
 import type { RoomContext } from './guards.js';
 import { decideHeatProtection } from './heatProtection.js';
@@ -43,6 +43,7 @@ export function evaluate(input: PolicyInput): PolicyOutput {
     ...(rain.source !== undefined && { rainSource: rain.source }),
     ...(input.weather?.temperature !== undefined && { outdoorTemperature: input.weather.temperature }),
     ...(input.weather?.windSpeed !== undefined && { windSpeed: input.weather.windSpeed }),
+    weatherRainKnown: input.weather?.rain !== undefined,
   };
   const minuteOfDay = localMinuteOfDay(now, input.timeZoneOffsetMinutes);
 
@@ -102,8 +103,10 @@ function decideRoom(room: RoomInput, home: HomeConditions, memory: ClimateMemory
 function toDecision(work: RoomWork): RoomDecision {
   const { room } = work.ctx;
   const owned = ownedWindows(work);
+  const missing = guardsWithoutData(work.ctx.home, room);
   const state: RoomClimateState = {
     sensor: work.ctx.sensor,
+    ...(missing.length > 0 && { guardsWithoutData: missing }),
     heatProtected: room.covers.filter((cover) => work.devices.get(cover.key)?.heatProtectedAt !== undefined).map((cover) => cover.key),
   };
   if (owned.length > 0 && work.room.airingReason !== undefined && work.room.airingSince !== undefined) {

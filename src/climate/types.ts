@@ -159,8 +159,17 @@ export interface AiringState {
 
 export type SensorStatus = 'fresh' | 'stale' | 'offline';
 
+/** The guards that depend on outdoor data (weather, a window's rain sensor). */
+export type WeatherGuardCode = Extract<GuardCode, 'rain' | 'wind' | 'outdoor_temperature'>;
+
 export interface RoomClimateState {
   sensor: SensorStatus;
+  /**
+   * Weather guards that have no data for this room (no gateway reports that part of the
+   * weather; for rain, no window of the room has a rain sensor either): they cannot block
+   * anything. Absent when every weather guard has data.
+   */
+  guardsWithoutData?: WeatherGuardCode[];
   airing?: AiringState;
   /** Keys of the covers heat protection has closed. */
   heatProtected: string[];

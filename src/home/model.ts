@@ -58,6 +58,8 @@ export interface RoomClimateStatus {
   enabled: boolean;
   /** Set by the climate controller while wanted automatic ventilation is blocked. */
   blocked?: { guard: string; detail: string; since: number };
+  /** Set by the climate controller: weather guards that have no data for this room (e.g. no gateway reports weather). */
+  guardsWithoutData?: string[];
 }
 
 export interface Room {
@@ -471,6 +473,11 @@ export class Home extends EventEmitter<HomeEvents> {
   /** Called by the climate controller; undefined clears the block. */
   setRoomVentilationBlocked(room: string, blocked: { guard: string; detail: string } | undefined): void {
     this.roomStatuses.setBlocked(room, blocked);
+  }
+
+  /** Called by the climate controller: the weather guards without data for a room (empty: all have data). */
+  setRoomGuardsWithoutData(room: string, guards: readonly string[]): void {
+    this.roomStatuses.setGuardsWithoutData(room, guards);
   }
 
   get persistedState(): PersistedHomeState {

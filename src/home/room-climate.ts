@@ -18,6 +18,7 @@ export interface RoomClimateHost {
 
 export class RoomClimateStatuses {
   private readonly blocked = new Map<string, NonNullable<RoomClimateStatus['blocked']>>();
+  private readonly withoutData = new Map<string, string[]>();
 
   constructor(private readonly host: RoomClimateHost) {}
 
@@ -25,6 +26,7 @@ export class RoomClimateStatuses {
     return {
       enabled: this.host.state.current.roomClimateEnabled[room] ?? this.host.enabledByDefault(room),
       blocked: this.blocked.get(room),
+      ...(this.withoutData.has(room) && { guardsWithoutData: [...this.withoutData.get(room)!] }),
     };
   }
 
@@ -46,6 +48,14 @@ export class RoomClimateStatuses {
       if (current && current.guard === blocked.guard && current.detail === blocked.detail) return;
       this.blocked.set(room, { ...blocked, since: current?.guard === blocked.guard ? current.since : this.host.now() });
     }
+    this.host.changed(room, this.status(room));
+  }
+
+  setGuardsWithoutData(room: string, guards: readonly string[]): void {
+    const current = this.withoutData.get(room) ?? [];
+    if (current.length === guards.length && current.every((g, i) => g === guards[i])) return;
+    if (guards.length === 0) this.withoutData.delete(room);
+    else this.withoutData.set(room, [...guards]);
     this.host.changed(room, this.status(room));
   }
 }
