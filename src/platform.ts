@@ -79,7 +79,12 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     });
     this.gateways = config.gateways.map((gateway) => () => createGateway(gateway, { log, storagePath }));
     this.home = home;
+    // Sensor values for charts and the Eve app, kept as long as the climate history.
+    const historyDays = config.climate?.historyDays ?? 7;
+    const sensorHistory = new SensorHistory({ path: sensorHistoryFile(pluginStorageDir(storagePath)), days: historyDays, log });
+    this.sensorHistory = sensorHistory;
     this.homekit = new HomeKitAccessories({
+      sensorHistory,
       api: this.api,
       log,
       home,
@@ -95,7 +100,6 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     if (config.matter !== false && matterAvailable(this.api)) {
       this.matter = new MatterPublisher({ api: this.api, log, home, pluginName: PLUGIN_NAME, platformName: PLATFORM_NAME });
     }
-    const historyDays = config.climate?.historyDays ?? 7;
     const climateStore = openClimateStore(storagePath, log);
     if (config.climate?.enabled !== false) {
       this.climate = new ClimateController({ home, log, store: climateStore, settingsFor, historyDays });
@@ -105,8 +109,6 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       if (kept.length !== climateStore.history.length) climateStore.saveHistory(kept);
     }
 
-    // Sensor values for the UI's charts and the Eve app, kept as long as the climate history.
-    this.sensorHistory = new SensorHistory({ path: sensorHistoryFile(pluginStorageDir(storagePath)), days: historyDays, log });
 
     this.api.on('didFinishLaunching', () => {
       this.start().catch((err: unknown) => log.error(`Start-up failed: ${err instanceof Error ? err.message : String(err)}`));

@@ -2,6 +2,7 @@
  * The per-accessory handler contract, and the base for accessories that stand for one
  * gateway device: identity, battery, reachability ("No Response") and commands.
  */
+import type { SensorHistory } from '../history/sensor-history.js';
 import type { API, PlatformAccessory, Service } from 'homebridge';
 import type { DeviceCommand } from '../gateway/types.js';
 import type { Home, HomeDevice } from '../home/model.js';
@@ -15,6 +16,8 @@ export interface HandlerDeps {
   api: API;
   log: Logger;
   home: Home;
+  /** Where sensors' Eve history comes from (absent or disabled: no Eve history service). */
+  sensorHistory?: SensorHistory;
 }
 
 export type VeluxAccessory = PlatformAccessory<AccessoryContext>;

@@ -22,6 +22,7 @@ import { uuidSeed } from '../home/identity.js';
 import { hasRainSource, RAIN_NAME, RainHandler } from './rain.js';
 import { RoomClimateHandler } from './room-climate.js';
 import { DEFAULT_CO2_LIMIT } from './sensor.js';
+import type { SensorHistory } from '../history/sensor-history.js';
 
 /** HAP-NodeJS refuses more bridged accessories than this on one bridge (HomeKit's limit is 150 including the bridge). */
 export const MAX_BRIDGED_ACCESSORIES = 149;
@@ -41,6 +42,8 @@ export interface HomeKitAccessoriesOptions {
   platformName: string;
   /** CO2 ppm at which a room's CarbonDioxideSensor reports "detected" (default 1150). */
   co2Limit?: (room: string) => number;
+  /** The sensor history, served to the Eve app on each climate sensor (none: no Eve history). */
+  sensorHistory?: SensorHistory;
 }
 
 interface Entry {
@@ -96,7 +99,7 @@ export class HomeKitAccessories {
     this.pluginName = options.pluginName;
     this.platformName = options.platformName;
     this.co2Limit = options.co2Limit ?? (() => DEFAULT_CO2_LIMIT);
-    this.deps = { api: this.api, log: this.log, home: this.home };
+    this.deps = { api: this.api, log: this.log, home: this.home, sensorHistory: options.sensorHistory };
     this.listeners = new Subscriptions(this.home);
   }
 

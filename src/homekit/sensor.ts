@@ -10,6 +10,8 @@ import { clamp, DeviceHandler, type HandlerDeps, type VeluxAccessory } from './h
 import { sanitizeName } from '../home/names.js';
 import { PeakWindow } from './peak-window.js';
 import { ensureService } from './services.js';
+import { EveRoomHistory, ensureEveHistoryService } from './eve-history.js';
+import { BUCKET_MS } from '../history/sensor-history.js';
 
 /** CO2 level (ppm) at which CarbonDioxideDetected trips when the room has no setting of its own. */
 export const DEFAULT_CO2_LIMIT = 1150;
@@ -25,6 +27,7 @@ export type Co2Limit = (room: string) => number;
 export class SensorHandler extends DeviceHandler {
   protected readonly kindLabel = 'Sensor';
   private readonly co2Peak = new PeakWindow();
+  private eve?: EveRoomHistory;
 
   constructor(
     deps: HandlerDeps,
@@ -74,6 +77,12 @@ export class SensorHandler extends DeviceHandler {
         return lux === undefined ? undefined : clamp(lux, LUX_RANGE.min, LUX_RANGE.max);
       });
       services.push(service);
+    }
+    const history = this.deps.sensorHistory;
+    if (history?.enabled && measures.some((m) => m === 'temperature' || m === 'humidity' || m === 'co2')) {
+      // Closed buckets only: an entry, once read by the app, never changes.
+      this.eve ??= new EveRoomHistory(() => history.series(this.deviceKey, 0, Math.floor(this.deps.home.now() / BUCKET_MS) * BUCKET_MS - 1));
+      services.push(ensureEveHistoryService(api, this.accessory, this.eve));
     }
     return services;
   }

@@ -22,6 +22,7 @@ import { DEFAULT_HOME_ACCESSORIES } from '../helpers/default-home.js';
 
 const { Service: S, Characteristic: C } = hap;
 const NO_RESPONSE = -70402;
+const EVE_HISTORY_SERVICE = 'E863F007-079E-48FF-8F27-9C2605A29F52';
 
 const EXPECTED_ACCESSORIES = DEFAULT_HOME_ACCESSORIES;
 
@@ -150,7 +151,8 @@ describe('HomeKit end to end (Homebridge child process + HAP controller)', () =>
     expect(serviceTypes('Living room window right')).toEqual([S.Window.UUID, S.Battery.UUID].sort());
     expect(serviceTypes('Kitchen awning')).toEqual([S.WindowCovering.UUID]);
     expect(serviceTypes('Living room sensor')).toEqual(
-      [S.TemperatureSensor.UUID, S.HumiditySensor.UUID, S.CarbonDioxideSensor.UUID, S.LightSensor.UUID, S.Battery.UUID].sort(),
+      // plus the Eve app's history (docs/eve.md)
+      [S.TemperatureSensor.UUID, S.HumiditySensor.UUID, S.CarbonDioxideSensor.UUID, S.LightSensor.UUID, S.Battery.UUID, EVE_HISTORY_SERVICE].sort(),
     );
     expect(serviceTypes('Departure switch')).toEqual([S.Switch.UUID, S.Battery.UUID].sort());
     expect(serviceTypes('Kitchen climate')).toEqual([S.Switch.UUID, S.OccupancySensor.UUID].sort());
