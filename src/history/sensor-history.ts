@@ -9,12 +9,12 @@
  * minutes while values arrive, and at shutdown; the bucket still being filled is written too
  * (its sum and count), so a restart within it continues it instead of starting it again.
  */
-import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Cancel } from '../clock.js';
 import { systemClock } from '../clock.js';
-import type { HomeDevice } from '../home/model.js';
+import { Subscriptions, type Emitter } from '../events.js';
+import type { HomeEvents } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import { readJsonFile, writeFileAtomic } from '../storage/json-file.js';
 
@@ -55,11 +55,6 @@ export interface SensorHistoryDocument {
   bucketMs: number;
   /** By device key. */
   series: Record<string, StoredSensorSeries>;
-}
-
-export interface SensorHistoryEvents {
-  /** A bucket was completed (its mean is final). */
-  point: [deviceKey: string, point: SensorPoint];
 }
 
 export interface SensorHistoryOptions {
@@ -194,15 +189,14 @@ function trim(s: StoredSensorSeries, days: number, nowBucket: number): StoredSen
 }
 
 /** The running store: fed by attach(home), read by series(), written by flush()/stop(). */
-export class SensorHistory extends EventEmitter<SensorHistoryEvents> {
+export class SensorHistory {
   private doc: SensorHistoryDocument;
   private dirty = false;
   private readonly clock: Clock;
-  private readonly detach: Array<() => void> = [];
+  private subscriptions?: Subscriptions<HomeEvents>;
   private flushTimer?: Cancel;
 
   constructor(private readonly options: SensorHistoryOptions) {
-    super();
     this.clock = options.clock ?? systemClock;
     const read = readJsonFile(options.path, parseSensorHistory, emptySensorHistory, options.log).value;
     this.doc = read;
@@ -220,13 +214,12 @@ export class SensorHistory extends EventEmitter<SensorHistoryEvents> {
   }
 
   /** Records every sensor value the home reports from now on; flushes every `flushMs`. */
-  attach(home: { on(event: 'state', fn: (device: HomeDevice) => void): unknown; off(event: 'state', fn: (device: HomeDevice) => void): unknown }): void {
-    const onState = (device: HomeDevice) => {
+  attach(home: Emitter<HomeEvents>): void {
+    this.subscriptions ??= new Subscriptions(home);
+    this.subscriptions.on('state', (device) => {
       if (device.descriptor.type !== 'sensor') return;
       this.record(device.key, device.descriptor.name, device.descriptor.room?.trim() || undefined, device.state);
-    };
-    home.on('state', onState);
-    this.detach.push(() => home.off('state', onState));
+    });
     this.flushTimer ??= this.clock.every(this.options.flushMs ?? 300_000, () => this.flush());
   }
 
@@ -249,7 +242,7 @@ export class SensorHistory extends EventEmitter<SensorHistoryEvents> {
     else delete s.room;
     const end = s.start + s.temperature.length;
     if (bucket < end || (s.open && bucket < s.open.bucket)) return; // late or clock gone back: buckets are final
-    if (s.open && s.open.bucket !== bucket) this.close(deviceKey, s);
+    if (s.open && s.open.bucket !== bucket) this.close(s);
     const open = (s.open ??= { bucket, sum: {}, n: {} });
     for (const m of present) {
       open.sum[m] = (open.sum[m] ?? 0) + (values[m] as number);
@@ -259,28 +252,24 @@ export class SensorHistory extends EventEmitter<SensorHistoryEvents> {
   }
 
   /** Turns the open bucket into its stored mean (with nulls for the buckets in between). */
-  private close(deviceKey: string, s: StoredSensorSeries): void {
+  private close(s: StoredSensorSeries): void {
     const open = s.open;
     if (!open) return;
     s.open = undefined;
     delete s.open;
     if (s.temperature.length === 0) s.start = open.bucket;
     while (s.start + s.temperature.length < open.bucket) for (const m of SENSOR_METRICS) s[m].push(null);
-    const point: SensorPoint = { t: open.bucket * BUCKET_MS };
     for (const m of SENSOR_METRICS) {
       const n = open.n[m] ?? 0;
-      const mean = n > 0 ? round((open.sum[m] ?? 0) / n, m) : null;
-      s[m].push(mean);
-      if (mean !== null) point[m] = mean;
+      s[m].push(n > 0 ? round((open.sum[m] ?? 0) / n, m) : null);
     }
-    this.emit('point', deviceKey, point);
   }
 
   /** Closes buckets that are over (so series() and Eve see them final) and drops what is past the retention. */
   private prune(): void {
     const nowBucket = Math.floor(this.clock.now() / BUCKET_MS);
     for (const [key, s] of Object.entries(this.doc.series)) {
-      if (s.open && s.open.bucket < nowBucket) this.close(key, s);
+      if (s.open && s.open.bucket < nowBucket) this.close(s);
       const kept = this.enabled ? trim(s, this.options.days, nowBucket) : undefined;
       if (kept) this.doc.series[key] = kept;
       else delete this.doc.series[key];
@@ -310,7 +299,7 @@ export class SensorHistory extends EventEmitter<SensorHistoryEvents> {
   }
 
   stop(): void {
-    for (const d of this.detach.splice(0)) d();
+    this.subscriptions?.clear();
     this.flushTimer?.();
     this.flushTimer = undefined;
     this.flush();
