@@ -87,14 +87,13 @@ export interface CommandSources {
 }
 export type CommandSource = keyof CommandSources;
 
+/** Errors a gateway itself answers a command with. */
+export const GATEWAY_ERROR_CODES = ['unknown_device', 'invalid', 'unreachable', 'rain', 'busy', 'internal'] as const;
+export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
+
 /** Errors the gateway can answer with, plus the ones the bridge decides itself. */
 export type CommandErrorCode =
-  | 'unknown_device'
-  | 'invalid'
-  | 'unreachable'
-  | 'rain'
-  | 'busy'
-  | 'internal'
+  | GatewayErrorCode
   | 'timeout' // no answer within commandTimeoutMs
   | 'gateway_offline'; // gateway offline or its link down: not sent, or its answer was lost with the connection
 

@@ -5,6 +5,7 @@
 import type { SensorHistory } from '../history/sensor-history.js';
 import type { API, PlatformAccessory, Service } from 'homebridge';
 import type { DeviceCommand } from '../gateway/types.js';
+import { LOW_BATTERY_PERCENT } from '../home/battery.js';
 import type { Home, HomeDevice } from '../home/model.js';
 import type { Logger } from '../logger.js';
 import { Bindings } from './bindings.js';
@@ -31,9 +32,6 @@ export interface AccessoryHandler {
   update(): void;
   dispose(): void;
 }
-
-/** Battery at or below this percentage is reported as low. */
-export const LOW_BATTERY_PERCENT = 20;
 
 /** Battery service for any handler: level and low-battery status. */
 export function bindBattery(api: API, accessory: VeluxAccessory, bindings: Bindings, name: string, level: () => number | undefined): Service {

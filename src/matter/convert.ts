@@ -5,6 +5,7 @@
  * WindowCovering counts 1/100 % CLOSED (0 = fully open, 10000 = fully closed).
  */
 import type { DeviceState, Motion } from '../gateway/types.js';
+import { CRITICAL_BATTERY_PERCENT, LOW_BATTERY_PERCENT } from '../home/battery.js';
 
 export const LIFT_FULLY_CLOSED_100THS = 10_000;
 
@@ -76,8 +77,6 @@ export function airQualityFromCo2(ppm: number | undefined): number {
 }
 
 /** Battery percent → Matter PowerSource (Battery feature) attributes. */
-export const LOW_BATTERY_PERCENT = 20;
-export const CRITICAL_BATTERY_PERCENT = 5;
 export function batteryState(percent: number | undefined): {
   batPercentRemaining: number | null;
   batChargeLevel: number;

@@ -4,14 +4,7 @@
  * the addressed device's type. Unknown fields are ignored (forward compatible); known fields
  * with a wrong type or range make the command `invalid`.
  */
-import { isCoverType, type CommandErrorCode, type DeviceCommand, type DeviceType } from '../gateway/types.js';
-
-/** Error codes a gateway itself answers with (the others are decided by the bridge). */
-export type GatewayErrorCode = Exclude<CommandErrorCode, 'timeout' | 'gateway_offline'>;
-
-export type GatewayResponse =
-  | { transaction: string; status: 'ok' }
-  | { transaction: string; status: 'error'; error: GatewayErrorCode; message: string };
+import { isCoverType, type DeviceCommand, type DeviceType } from '../gateway/types.js';
 
 export type Envelope =
   | { ok: true; transaction: string; source: unknown; body: Record<string, unknown> }

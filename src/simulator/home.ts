@@ -7,7 +7,7 @@
  * emulators likewise) turns its events into the protocol's messages and hands it commands.
  */
 import { EventEmitter } from 'node:events';
-import type { DeviceCommand, DeviceDescriptor, DeviceState } from '../gateway/types.js';
+import type { DeviceCommand, DeviceDescriptor, DeviceState, GatewayErrorCode } from '../gateway/types.js';
 import { isCoverType } from '../gateway/types.js';
 import { ScaledClock, type CancelTimer, type SimClock } from './clock.js';
 import {
@@ -19,7 +19,6 @@ import {
   stepRoomClimate,
   type RoomClimate,
 } from './climate.js';
-import type { GatewayErrorCode } from './commands.js';
 import { defaultLayout, validateDescriptor, validateLayout, type HomeLayout } from './layout.js';
 import { motionToward, travel } from './motor.js';
 import { jitter, seededRandom, type Random } from './random.js';

@@ -13,5 +13,4 @@ export {
 } from './mqtt/gateway.js';
 export { defaultLayout, generateLayout, validateLayout, DEVICE_ID_PATTERN, type HomeLayout } from './layout.js';
 export { ManualClock, ScaledClock, type SimClock, type CancelTimer } from './clock.js';
-export type { GatewayErrorCode, GatewayResponse } from './commands.js';
 export { FULL_TRAVEL_MS } from './motor.js';

@@ -5,8 +5,8 @@
  * range rejects the whole payload, so invalid data never changes the plugin's view.
  */
 import { z } from 'zod';
-import { DEVICE_TYPES, MEASURES } from '../types.js';
-import type { DeviceDescriptor, DeviceState, GatewayInfo, Weather } from '../types.js';
+import { DEVICE_TYPES, GATEWAY_ERROR_CODES, MEASURES } from '../types.js';
+import type { DeviceDescriptor, DeviceState, GatewayErrorCode, GatewayInfo, Weather } from '../types.js';
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Upper bound on one payload; a gateway with thousands of devices stays far below it. */
@@ -67,13 +67,19 @@ const deviceState = z.object({
   battery: percent.optional(),
 });
 
+/** A gateway's answer on `<base>/<id>/response`, as the protocol has it (docs/gateway-protocol.md). */
+export type GatewayResponse =
+  | { transaction: string; status: 'ok' }
+  | { transaction: string; status: 'error'; error: GatewayErrorCode; message: string };
+
+// Read leniently: an error answer without its code or message still settles the command.
 const response = z.object({
   transaction: text(200).min(1),
   status: z.enum(['ok', 'error']),
-  error: z.enum(['unknown_device', 'invalid', 'unreachable', 'rain', 'busy', 'internal']).optional(),
+  error: z.enum(GATEWAY_ERROR_CODES).optional(),
   message: text(1000).optional(),
 });
-export type GatewayResponse = z.infer<typeof response>;
+export type ReceivedResponse = z.infer<typeof response>;
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -120,7 +126,7 @@ export const decodeWeather = (p: Buffer | string): Decoded<Weather> =>
   decode(weather, p, (v) => compact({ temperature: v.temperature, windSpeed: v.wind_speed, rain: v.rain }));
 export const decodeDeviceState = (p: Buffer | string): Decoded<DeviceState> =>
   decode(deviceState, p, (v) => compact({ ...v }) as DeviceState);
-export const decodeResponse = (p: Buffer | string): Decoded<GatewayResponse> => decode(response, p, (v) => v);
+export const decodeResponse = (p: Buffer | string): Decoded<ReceivedResponse> => decode(response, p, (v) => v);
 
 export type TopicKind =
   | { kind: 'bridgeState' }

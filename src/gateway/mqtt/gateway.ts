@@ -18,7 +18,7 @@ import {
   decodeResponse,
   decodeWeather,
   type Decoded,
-  type GatewayResponse,
+  type ReceivedResponse,
 } from './codec.js';
 import type {
   CommandResult,
@@ -263,7 +263,7 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
     this.emit('invalid', topic, decoded.reason);
   }
 
-  private onResponse(r: GatewayResponse): void {
+  private onResponse(r: ReceivedResponse): void {
     if (r.status === 'ok') return this.settle(r.transaction, { ok: true });
     const error = r.error ?? 'internal';
     this.settle(r.transaction, { ok: false, error, message: r.message ?? `the gateway refused the command (${error})` });

@@ -8,10 +8,10 @@
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { connect, type MqttClient } from 'mqtt';
-import type { DeviceCommand, DeviceDescriptor, DeviceState } from '../../gateway/types.js';
-import { encodeDevices } from '../../gateway/mqtt/codec.js';
+import type { DeviceCommand, DeviceDescriptor, DeviceState, GatewayErrorCode } from '../../gateway/types.js';
+import { encodeDevices, type GatewayResponse } from '../../gateway/mqtt/codec.js';
 import type { SimClock } from '../clock.js';
-import { checkCommand, readEnvelope, type GatewayErrorCode, type GatewayResponse } from '../commands.js';
+import { checkCommand, readEnvelope } from '../commands.js';
 import { round, SimHome, type ScriptStep, type SimHomeOptions, type SimWeather } from '../home.js';
 import type { RoomClimate } from '../climate.js';
 
