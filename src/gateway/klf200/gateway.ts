@@ -14,9 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import {
-  Connection,
   Gateway as KlfGatewayApi,
   GatewayCommand,
   GW_COMMAND_SEND_REQ,
@@ -48,10 +46,17 @@ import {
   rawToPercent,
   serialHex,
 } from './products.js';
-
-export const KLF_PORT = 51200;
-/** SHA-1 fingerprint of the certificate VELUX ships on the KLF 200 (expired 2026-07-12). */
-export const VELUX_FINGERPRINT = '02:8C:23:A0:89:2B:62:98:C4:99:00:5B:D2:E7:2E:0A:70:3D:71:6A';
+import {
+  connectTls,
+  errorText,
+  firmwareAtLeast,
+  normalizeFingerprint,
+  SessionError,
+  socketSession,
+  VELUX_FINGERPRINT,
+  withTimeout,
+  type Session,
+} from './session.js';
 
 export interface Klf200DeviceConfig {
   serial: string;
@@ -121,23 +126,6 @@ interface PendingCommand {
   finish: (result: CommandResult) => void;
 }
 
-class SessionError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'handshake' | 'certificate' | 'login' | 'timeout' | 'closed' | 'other',
-  ) {
-    super(message);
-  }
-}
-
-/** One live session: the socket, the library's connection, and how it ended. */
-interface Session {
-  socket: TLSSocket;
-  conn: Connection;
-  closed: Promise<string>;
-  close: (reason: string) => void;
-  isClosed: () => boolean;
-}
 
 export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gateway {
   readonly key: string;
@@ -334,26 +322,18 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
 
   /** TLS, login, version, house-status monitor, products, limitations. */
   private async openSession(): Promise<Session> {
-    const socket = await this.connectTls();
-    let closedReason: string | undefined;
-    let resolveClosed!: (reason: string) => void;
-    const closed = new Promise<string>((r) => (resolveClosed = r));
-    const close = (reason: string) => {
-      if (closedReason !== undefined) return;
-      closedReason = reason;
-      socket.destroy();
-      resolveClosed(reason);
-    };
-    // The library removes its own error handler after login: this one stays, so a reset never crashes.
-    socket.on('error', (err) => close(`socket error: ${err.message}`));
-    socket.on('close', () => close('the KLF 200 closed the connection'));
-    const conn = new Connection(this.config.host);
-    // Hand our socket to the library (it skips its own connect when one is set).
-    (conn as unknown as { sckt?: TLSSocket }).sckt = socket;
-    const session: Session = { socket, conn, closed, close, isClosed: () => closedReason !== undefined };
+    const socket = await connectTls({
+      host: this.config.host,
+      port: this.config.port,
+      ca: this.ca,
+      fingerprint: this.fingerprint,
+      timeoutMs: this.opts.commandTimeoutMs,
+    });
+    const session = socketSession(socket, this.config.host);
+    const { conn, close } = session;
     this.session = session;
     const timeoutS = this.opts.commandTimeoutMs / 1000;
-    const step = <T>(what: string, p: Promise<T>) => this.withTimeout(session, what, p);
+    const step = <T>(what: string, p: Promise<T>) => withTimeout(session, what, p, this.opts.commandTimeoutMs);
     try {
       try {
         await step('login', conn.loginAsync(this.config.password, timeoutS));
@@ -376,7 +356,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
         this.log.warn(`[${this.name}] KLF 200 firmware ${firmware} is older than 2.0.0.71, the first with this API: update it in the KLF 200's web interface.`);
       }
       await step('house status monitor', api.enableHouseStatusMonitorAsync());
-      const nodes = await this.withTimeout(session, 'product list', this.readNodes(session), 3 * this.opts.commandTimeoutMs);
+      const nodes = await withTimeout(session, 'product list', this.readNodes(session), 3 * this.opts.commandTimeoutMs);
       this.applyProducts(nodes, session);
       await this.readRain(session);
       this.setOnline(true);
@@ -388,75 +368,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     }
   }
 
-  private connectTls(): Promise<TLSSocket> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (err: SessionError) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.destroy();
-        reject(err);
-      };
-      const socket = tlsConnect({
-        host: this.config.host,
-        port: this.config.port ?? KLF_PORT,
-        // Verified below: the KLF's certificate names no host and VELUX's has expired.
-        rejectUnauthorized: false,
-        ca: this.ca ? [this.ca] : undefined,
-      });
-      const timer = setTimeout(() => fail(new SessionError('no TLS handshake within the timeout', 'handshake')), this.opts.commandTimeoutMs);
-      socket.once('error', (err) => fail(new SessionError(err.message, 'handshake')));
-      socket.once('close', () => fail(new SessionError('the connection closed during the TLS handshake', 'handshake')));
-      socket.once('secureConnect', () => {
-        const cert = socket.getPeerCertificate();
-        const seen = normalizeFingerprint(cert.fingerprint ?? '');
-        const pinned = this.fingerprint !== '' && seen === this.fingerprint;
-        const byCa = this.ca !== undefined && socket.authorized;
-        if (!pinned && !byCa) {
-          fail(
-            new SessionError(
-              `The KLF 200 at ${this.config.host} presented a certificate with SHA-1 fingerprint ${cert.fingerprint ?? 'unknown'}, ` +
-                (this.ca
-                  ? `which the configured CA does not vouch for (${socket.authorizationError ?? 'not trusted'}).`
-                  : `not the expected ${formatFingerprint(this.fingerprint)}.`) +
-                ' If this really is your KLF 200, put its fingerprint in the "fingerprint" setting.',
-              'certificate',
-            ),
-          );
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        socket.removeAllListeners('close');
-        resolve(socket);
-      });
-    });
-  }
 
-  private withTimeout<T>(session: Session, what: string, p: Promise<T>, ms = this.opts.commandTimeoutMs): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new SessionError(`no answer to the ${what} request within ${ms} ms`, 'timeout'));
-        session.close(`no answer to the ${what} request`);
-      }, ms);
-      session.closed.then((reason) => {
-        clearTimeout(timer);
-        reject(new SessionError(reason, 'closed'));
-      }, () => undefined);
-      p.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
-  }
 
   private startTimers(session: Session): void {
     const keepAlive = setInterval(() => {
@@ -564,7 +476,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
   private async rediscover(session: Session): Promise<void> {
     if (session.isClosed() || this.stopped) return;
     try {
-      const list = await this.withTimeout(session, 'product list', this.readNodes(session), 3 * this.opts.commandTimeoutMs);
+      const list = await withTimeout(session, 'product list', this.readNodes(session), 3 * this.opts.commandTimeoutMs);
       const present = new Set(list.map((p) => serialHex(p.serial) ?? `node-${p.nodeId}`));
       for (const id of [...this.byId.keys()]) {
         if (!present.has(id)) {
@@ -630,7 +542,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     for (const known of this.byNode.values()) {
       if (!known.descriptor.features.rainSensor) continue;
       if (session.isClosed()) return;
-      await this.withTimeout(session, 'limitation', this.readLimitation(session, known.nodeId));
+      await withTimeout(session, 'limitation', this.readLimitation(session, known.nodeId), this.opts.commandTimeoutMs);
     }
   }
 
@@ -724,7 +636,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     this.setState(known, state);
     // A window closing on its own may be its rain sensor: read its limitation now.
     if (startedClosing && known.descriptor.features.rainSensor && !this.ownsMove(nodeId) && this.isOnline) {
-      this.withTimeout(session, 'limitation', this.readLimitation(session, nodeId)).catch(() => undefined);
+      withTimeout(session, 'limitation', this.readLimitation(session, nodeId), this.opts.commandTimeoutMs).catch(() => undefined);
     }
   }
 
@@ -773,26 +685,3 @@ function offline(message = 'the KLF 200 is not connected'): CommandResult {
   return { ok: false, error: 'gateway_offline', message };
 }
 
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  if (err === undefined) return 'unknown error';
-  return String(err);
-}
-
-export function normalizeFingerprint(text: string): string {
-  return text.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
-}
-
-function formatFingerprint(hex: string): string {
-  return hex.match(/.{2}/g)?.join(':') ?? hex;
-}
-
-export function firmwareAtLeast(version: string, minimum: number[]): boolean {
-  const parts = version.split('.').map(Number);
-  for (let i = 0; i < minimum.length; i++) {
-    const a = parts[i] ?? 0;
-    const b = minimum[i]!;
-    if (a !== b) return a > b;
-  }
-  return true;
-}

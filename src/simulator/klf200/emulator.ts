@@ -26,8 +26,7 @@ import {
   fixedString,
   readFixedString,
 } from './frames.js';
-
-export const KLF_PORT = 51200;
+import { KLF_PORT } from '../../gateway/klf200/session.js';
 
 /** Actuator types of the specification (NodeTypeSubType >> 6). */
 export const ActuatorType = {
