@@ -111,7 +111,7 @@ export async function runGoogleLoad(requests = 2000): Promise<LatencyStats[]> {
   const google = new GoogleHome({
     home,
     log: silentLogger,
-    storagePath: storage,
+    storageDir: storage,
     config: { enabled: true, port: 0, bind: '127.0.0.1', projectId: PROJECT, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
   });
   const { url } = await google.start();

@@ -1,8 +1,8 @@
 // Scale: homes of 10, 100, 500 and 1,000 devices from generateLayout(n), run the way the
 // plugin makes large homes work in HomeKit (at most 149 accessories per bridge): the devices
 // are split over several simulated gateways (24 rooms each), one VeluxClimate platform block
-// per gateway, each block in its own child bridge (`_bridge`), climate control in the first
-// block only (README: the blocks share one storage folder). For each size:
+// per gateway, each block with its own storage `id` in its own child bridge (`_bridge`), climate
+// control in the first block only (as the runs before per-block storage did). For each size:
 //  - time from starting Homebridge to every bridge listening with all its accessories added
 //    (seen by bench/probe.mjs inside HAP-NodeJS), then checked with a paired hap-controller per
 //    bridge (which also subscribes to every characteristic, as a home hub does);
@@ -99,6 +99,7 @@ async function blocks(url, baseTopics) {
     list.push({
       platform: 'VeluxClimate',
       name: `VELUX ${i + 1}`,
+      id: `velux-${i + 1}`,
       gateways: [{ name: `Gateway ${i + 1}`, url, baseTopic }],
       ...(i > 0 ? { climate: { enabled: false } } : {}),
       _bridge: await childBridge(`VELUX ${i + 1}`),

@@ -14,7 +14,8 @@ import { ClimateController, pruneHistory } from './climate/controller.js';
 import { resolveClimateSettings } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
 import { SensorHistory, sensorHistoryFile } from './history/sensor-history.js';
-import { pluginStorageDir } from './storage/paths.js';
+import { openBlockStorage } from './storage/blocks.js';
+import { blockIdOf } from './storage/paths.js';
 import { HomeKitAccessories } from './homekit/registry.js';
 import type { GoogleHome } from './google/index.js';
 import { MatterPublisher, matterAvailable } from './matter/index.js';
@@ -67,9 +68,10 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
 
   private build(config: PlatformConfig): void {
     const log: Logger = config.debug ? { ...this.log, debug: (m: string, ...a: unknown[]) => this.log.info(m, ...a) } : this.log;
-    const storagePath = this.api.user.storagePath();
+    // This block's own folder (one per platform block / child bridge), settled before any file is read.
+    const { dir: storageDir } = openBlockStorage(this.api.user.storagePath(), configPathOf(this.api), blockIdOf(config), log);
     const { settingsFor } = resolveClimateSettings(config.climate);
-    const homeState = openHomeStateFile(storagePath, log);
+    const homeState = openHomeStateFile(storageDir, log);
     const home = new Home({
       log,
       persisted: homeState.value,
@@ -77,11 +79,11 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       roomClimateDefault: (room) => settingsFor(room).enabled,
       removalGraceMs: (config.deviceRemovalGraceHours ?? DEFAULT_REMOVAL_GRACE_MS / 3600_000) * 3600_000,
     });
-    this.gateways = config.gateways.map((gateway) => () => createGateway(gateway, { log, storagePath }));
+    this.gateways = config.gateways.map((gateway) => () => createGateway(gateway, { log, storageDir }));
     this.home = home;
     // Sensor values for charts and the Eve app, kept as long as the climate history.
     const historyDays = config.climate?.historyDays ?? 7;
-    const sensorHistory = new SensorHistory({ path: sensorHistoryFile(pluginStorageDir(storagePath)), days: historyDays, log });
+    const sensorHistory = new SensorHistory({ path: sensorHistoryFile(storageDir), days: historyDays, log });
     this.sensorHistory = sensorHistory;
     this.homekit = new HomeKitAccessories({
       sensorHistory,
@@ -94,13 +96,13 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     });
     const googleConfig = config.google;
     if (googleConfig?.enabled) {
-      this.google = async () => new (await import('./google/index.js')).GoogleHome({ home, log, config: googleConfig, storagePath });
+      this.google = async () => new (await import('./google/index.js')).GoogleHome({ home, log, config: googleConfig, storageDir });
     }
     // Matter only where Homebridge offers it for this bridge (Homebridge 2 with `bridge.matter`): on 1.8 nothing happens.
     if (config.matter !== false && matterAvailable(this.api)) {
       this.matter = new MatterPublisher({ api: this.api, log, home, pluginName: PLUGIN_NAME, platformName: PLATFORM_NAME });
     }
-    const climateStore = openClimateStore(storagePath, log);
+    const climateStore = openClimateStore(storageDir, log);
     if (config.climate?.enabled !== false) {
       this.climate = new ClimateController({ home, log, store: climateStore, settingsFor, historyDays });
     } else {
@@ -186,4 +188,9 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       this.log.warn(`Shutdown step failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/** Homebridge's config.json (every Homebridge has it; an API without it means: this block is the only one known). */
+function configPathOf(api: API): string | undefined {
+  return typeof api.user.configPath === 'function' ? api.user.configPath() : undefined;
 }

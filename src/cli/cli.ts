@@ -11,12 +11,17 @@ import { climateGroup } from './climate.js';
 import { gatewaysGroup } from './gateways.js';
 import { CliError, type CliIo } from './io.js';
 import { PLUGIN_FILES, privacyGroup } from './privacy.js';
+import { knownBlocks, type CliBlock } from './blocks.js';
 import { checkPluginFolder, dropRootForStorage } from './storage-guard.js';
 import { usersGroup } from './users.js';
 
 export interface CliContext {
-  /** The Homebridge storage directory (the plugin's files are in its velux-climate/). */
+  /** The Homebridge storage directory (the plugin's files are in its velux-climate/<block id>/). */
   storagePath: string;
+  /** Every platform block of this storage (cli/blocks.ts). */
+  blocks: CliBlock[];
+  /** The value of `--block`, if given. */
+  blockOption?: string;
   io: CliIo;
   /** Cost of new password hashes (tests); default scrypt N=2^15. */
   scrypt?: ScryptParams;
@@ -38,10 +43,12 @@ export const DEFAULT_STORAGE = join(homedir(), '.homebridge');
 
 export function usage(): string {
   const lines = [
-    'Usage: velux-climate [--storage <dir>] <command> ...',
+    'Usage: velux-climate [--storage <dir>] [--block <id>] <command> ...',
     '',
     'Options:',
     `  --storage <dir>  the Homebridge storage directory (default ${DEFAULT_STORAGE}, or what you pass to homebridge -U)`,
+    '  --block <id>     the platform block (its "id" in config.json, "default" without one); needed with several',
+    '                   blocks, except for privacy, which covers every block unless --block names one',
     '  --help           this text',
     '',
     'Commands:',
@@ -67,6 +74,7 @@ export interface MainOptions {
 
 export async function main(argv: string[], io: CliIo, options: MainOptions = {}): Promise<number> {
   let storage: string | undefined;
+  let block: string | undefined;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -77,6 +85,12 @@ export async function main(argv: string[], io: CliIo, options: MainOptions = {})
     } else if (arg.startsWith('--storage=')) {
       storage = arg.slice('--storage='.length);
       if (!storage) return fail(io, 'missing directory after --storage=', 2);
+    } else if (arg === '--block') {
+      block = argv[++i];
+      if (!block) return fail(io, 'missing block id after --block', 2);
+    } else if (arg.startsWith('--block=')) {
+      block = arg.slice('--block='.length);
+      if (!block) return fail(io, 'missing block id after --block=', 2);
     } else if (arg === '--help' || arg === '-h' || arg === 'help') {
       io.stdout.write(usage());
       return 0;
@@ -91,11 +105,13 @@ export async function main(argv: string[], io: CliIo, options: MainOptions = {})
   }
   const group = COMMAND_GROUPS.find((g) => g.name === name);
   if (!group) return fail(io, `unknown command "${name}" (try --help)`, 2);
-  const context: CliContext = { storagePath: resolve(storage ?? DEFAULT_STORAGE), io, scrypt: options.scrypt, serverWaitMs: options.serverWaitMs };
+  const storagePath = resolve(storage ?? DEFAULT_STORAGE);
   try {
     // Before any file is opened: never act as root on a folder someone else controls.
-    dropRootForStorage(context.storagePath, options.switchUser === true);
-    checkPluginFolder(context.storagePath, Object.values(PLUGIN_FILES));
+    dropRootForStorage(storagePath, options.switchUser === true);
+    const blocks = knownBlocks(storagePath);
+    checkPluginFolder(storagePath, blocks.map((b) => b.dir), Object.values(PLUGIN_FILES));
+    const context: CliContext = { storagePath, blocks, blockOption: block, io, scrypt: options.scrypt, serverWaitMs: options.serverWaitMs };
     return await group.run(args, context);
   } catch (err) {
     if (err instanceof CliError) return fail(io, err.message, err.exitCode);

@@ -22,7 +22,8 @@ import { CLIMATE_FILES, parseClimateHistory, parseClimateMemory } from '../clima
 import type { ClimateMemory, DeviceMemory, RoomMemory } from '../climate/types.js';
 import { PLATFORM_NAME, PLUGIN_NAME, type ClimateConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
-import { pluginStorageDir, STORAGE_FILES } from '../storage/paths.js';
+import { DEFAULT_BLOCK_ID, STORAGE_FILES } from '../storage/paths.js';
+import { contextBlock } from './blocks.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
 
@@ -87,14 +88,16 @@ interface SettingsSource {
   roomsDiffer(key: keyof RoomSettings): boolean;
 }
 
-function readSettings(storagePath: string): SettingsSource {
+function readSettings(storagePath: string, blockId: string): SettingsSource {
   const raw = readJsonQuietly(join(storagePath, 'config.json'));
   let source: SettingsSource['source'] = 'read';
   let climate: ClimateConfig = {};
   if (!isRecord(raw)) {
     source = 'no config.json';
   } else {
-    const block = Array.isArray(raw.platforms) ? raw.platforms.find((p) => isRecord(p) && p.platform === PLATFORM_NAME) : undefined;
+    const block = Array.isArray(raw.platforms)
+      ? raw.platforms.find((p) => isRecord(p) && p.platform === PLATFORM_NAME && (typeof p.id === 'string' ? p.id : DEFAULT_BLOCK_ID) === blockId)
+      : undefined;
     if (!block) {
       source = 'no VeluxClimate platform';
     } else {
@@ -145,7 +148,7 @@ function deviceRooms(entries: readonly ClimateHistoryEntry[]): Map<string, strin
 }
 
 function readHistory(context: CliContext): { path: string; read: Read<ClimateHistoryEntry[]> } {
-  const path = join(pluginStorageDir(context.storagePath), CLIMATE_FILES.history);
+  const path = join(contextBlock(context).dir, CLIMATE_FILES.history);
   return { path, read: readChecked(path, parseClimateHistory) };
 }
 
@@ -226,7 +229,7 @@ function emptyHistoryReason(
   room: string | undefined,
   days: number | undefined,
 ): string {
-  const settings = readSettings(context.storagePath);
+  const settings = readSettings(context.storagePath, contextBlock(context).id);
   if (settings.source === 'read' && settings.climate.historyDays === 0) return 'No climate history: climate.historyDays is 0 in config.json, so none is kept.';
   if (settings.source === 'read' && settings.climate.enabled === false && missing) return 'No climate history: the climate control is switched off in config.json (climate.enabled: false).';
   if (missing) return `No climate history yet (${path} does not exist): the climate control has not decided anything yet.`;
@@ -286,14 +289,15 @@ export interface ClimateStatus {
 }
 
 export function climateStatus(context: CliContext, wantedRoom?: string, now = Date.now()): ClimateStatus {
-  const path = join(pluginStorageDir(context.storagePath), CLIMATE_FILES.memory);
+  const block = contextBlock(context);
+  const path = join(block.dir, CLIMATE_FILES.memory);
   const read = readChecked<ClimateMemory>(path, parseClimateMemory);
   const memory: ClimateMemory = read.state === 'read' ? read.value : { rooms: {}, devices: {} };
-  const settings = readSettings(context.storagePath);
+  const settings = readSettings(context.storagePath, block.id);
   const historyRead = readHistory(context).read;
   const rooms = deviceRooms(historyRead.state === 'read' ? historyRead.value : []);
   const names = deviceNames(context.storagePath);
-  const homeState = readJsonQuietly(join(pluginStorageDir(context.storagePath), STORAGE_FILES.home));
+  const homeState = readJsonQuietly(join(block.dir, STORAGE_FILES.home));
   const switches = isRecord(homeState) && isRecord(homeState.roomClimateEnabled) ? homeState.roomClimateEnabled : {};
 
   const knownRooms = [...Object.keys(memory.rooms), ...rooms.values(), ...Object.keys(switches), ...(settings.climate.rooms ?? []).map((r) => r.room)];

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { discoverVeluxGateways, PairingStore, type DiscoveredGateway } from '../gateway/transports.js';
 import { silentLogger } from '../logger.js';
+import { contextBlock } from './blocks.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
 
@@ -25,7 +26,7 @@ async function discover(args: string[], context: CliContext): Promise<number> {
   const seconds = Number(values.seconds);
   if (!(seconds > 0 && seconds <= 60)) throw new CliError('--seconds must be a number from 1 to 60', 2);
   const found = await discoverVeluxGateways(seconds * 1000, { all: values.all });
-  const store = new PairingStore(context.storagePath, silentLogger);
+  const store = new PairingStore(contextBlock(context).dir, silentLogger);
   const ours = new Map<string, string>();
   for (const key of store.keys()) {
     const id = store.get(key)?.keys.AccessoryPairingID;

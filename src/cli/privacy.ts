@@ -1,6 +1,6 @@
 /**
  * `velux-climate privacy export|erase|reset`: what the plugin stores, about one person or
- * the whole bridge (docs/privacy.md).
+ * the whole bridge (docs/privacy.md), in every platform block's folder (or the one `--block` names).
  *
  * Who writes what, and why erase works while Homebridge runs:
  * - accounts.json belongs to the CLI. The running server re-reads it when it changed (one
@@ -24,13 +24,14 @@ import { parseArgs } from 'node:util';
 import { CLIMATE_FILES } from '../climate/store.js';
 import { DEFAULT_BIND, DEFAULT_PORT } from '../google/config.js';
 import { AccountStore, type Account } from '../google/accounts.js';
-import { accountsFile, googleTokensFile, pluginDataDir } from '../google/paths.js';
+import { accountsFile, googleTokensFile } from '../google/paths.js';
 import { GoogleTokenStore, readTokensFile, type TokensDocument } from '../google/token-store.js';
 import { openHomeStateFile } from '../home/persistence.js';
 import { silentLogger } from '../logger.js';
 import { STORAGE_FILES } from '../storage/paths.js';
 import { PAIRINGS_FILE } from '../gateway/transports.js';
 import { SENSOR_HISTORY_FILE } from '../history/sensor-history.js';
+import { blocksFor, type CliBlock } from './blocks.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
 
@@ -40,7 +41,7 @@ const PLATFORM_NAME = 'VeluxClimate';
 export const DEFAULT_SERVER_WAIT_MS = 3000;
 const REDACTED = '[hash]';
 
-/** Every file the plugin writes in `<storage>/velux-climate/`. */
+/** Every file the plugin writes in a block's folder, `<storage>/velux-climate/<block id>/`. */
 export const PLUGIN_FILES = {
   accounts: 'accounts.json',
   googleTokens: 'google-tokens.json',
@@ -54,7 +55,7 @@ export const PLUGIN_FILES = {
 export const privacyGroup: CommandGroup = {
   name: 'privacy',
   summary: 'see, erase or reset what the plugin stores (docs/privacy.md)',
-  usage: ['privacy export [--user <name>]', 'privacy erase --user <name>', 'privacy reset [--yes]'],
+  usage: ['privacy export [--user <name>]', 'privacy erase --user <name>', 'privacy reset [--yes]', '(every block, or only the one --block names)'],
   async run(args, context) {
     const [sub, ...rest] = args;
     switch (sub) {
@@ -70,8 +71,8 @@ export const privacyGroup: CommandGroup = {
   },
 };
 
-function accountStore(context: CliContext): AccountStore {
-  return new AccountStore(accountsFile(context.storagePath), { scrypt: context.scrypt });
+function accountStore(context: CliContext, block: CliBlock): AccountStore {
+  return new AccountStore(accountsFile(block.dir), { scrypt: context.scrypt });
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -86,19 +87,37 @@ async function exportData(args: string[], context: CliContext): Promise<number> 
   return 0;
 }
 
-/** Everything stored about one person: their account and their Google links, never a hash. */
+/**
+ * Everything stored about one person: their account and their Google links, never a hash, in
+ * every block where an account has that name (accounts belong to a block).
+ */
 export function exportPerson(context: CliContext, name: string): Record<string, unknown> {
-  const account = accountStore(context).byName(name);
-  if (!account) throw new CliError(`there is no account named "${name}"`);
-  const tokens = readTokensFile(googleTokensFile(context.storagePath));
+  const blocks = blocksFor(context.blocks, context.blockOption);
+  const found = blocks.flatMap((block) => {
+    const account = accountStore(context, block).byName(name);
+    return account ? [{ block, account }] : [];
+  });
+  if (found.length === 0) throw new CliError(`there is no account named "${name}"${blocks.length > 1 ? ' in any block' : ''}`);
+  return {
+    exportedAt: new Date().toISOString(),
+    scope: 'person',
+    storage: context.storagePath,
+    blocks: found.map(({ block, account }) => personInBlock(block, account)),
+    notAboutOnePerson:
+      'Device states, departure mode, room switches, the climate history and the sensor history are about the home as a whole: see `velux-climate privacy export` without --user.',
+    logs: "Homebridge's log may mention this name (sign-ins, failed sign-ins, wrong PINs, commands from Google); Homebridge keeps that log, not the plugin.",
+  };
+}
+
+function personInBlock(block: CliBlock, account: Account): Record<string, unknown> {
+  const tokens = readTokensFile(googleTokensFile(block.dir));
   const doc = typeof tokens === 'string' ? undefined : tokens;
   const links = (doc?.links ?? []).filter((l) => l.userId === account.id);
   const accessTokens = (doc?.accessTokens ?? []).filter((t) => t.userId === account.id);
   const codes = (doc?.codes ?? []).filter((c) => c.userId === account.id);
   return {
-    exportedAt: new Date().toISOString(),
-    scope: 'person',
-    storage: context.storagePath,
+    block: block.id,
+    folder: block.dir,
     account: {
       name: account.name,
       role: account.role,
@@ -122,17 +141,17 @@ export function exportPerson(context: CliContext, name: string): Record<string, 
       })),
       pendingAuthorizationCodes: codes.map((c) => ({ expiresAt: iso(c.expiresAt), redirectUri: c.redirectUri, code: 'a SHA-256 hash is stored (not shown)' })),
     },
-    notAboutOnePerson:
-      'Device states, departure mode, room switches, the climate history and the sensor history are about the home as a whole: see `velux-climate privacy export` without --user.',
-    logs: "Homebridge's log may mention this name (sign-ins, failed sign-ins, wrong PINs, commands from Google); Homebridge keeps that log, not the plugin.",
   };
 }
 
-/** Every plugin file with secrets redacted, plus the plugin's entries in Homebridge's accessory cache. */
+/** Every plugin file of every block (or the one --block names) with secrets redacted, plus the plugin's entries in Homebridge's accessory cache. */
 export function exportBridge(context: CliContext): Record<string, unknown> {
-  const dir = pluginDataDir(context.storagePath);
-  const files: Record<string, unknown> = {};
-  for (const name of listFiles(dir)) files[name] = readRedacted(join(dir, name));
+  const blocks: Record<string, unknown> = {};
+  for (const block of blocksFor(context.blocks, context.blockOption)) {
+    const files: Record<string, unknown> = {};
+    for (const name of listFiles(block.dir)) files[name] = readRedacted(join(block.dir, name));
+    blocks[block.id] = { folder: block.dir, ...(block.name !== undefined ? { name: block.name } : {}), files };
+  }
   return {
     exportedAt: new Date().toISOString(),
     scope: 'bridge',
@@ -140,7 +159,7 @@ export function exportBridge(context: CliContext): Record<string, unknown> {
     redacted: `password hashes, salts and token hashes are shown as "${REDACTED}", other secrets (a private key, a client secret) as "[secret]"`,
     notIncluded:
       "config.json (Homebridge's settings: it holds the Google client secret, the PIN and MQTT passwords) and Homebridge's own files (persist/: the HomeKit pairing keys; the log)",
-    files,
+    blocks,
     homebridgeAccessoryCache: accessoryCache(context.storagePath),
   };
 }
@@ -224,24 +243,43 @@ function accessoryCache(storagePath: string): Record<string, unknown> {
 async function erase(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { user: { type: 'string' } }, allowPositionals: true, strict: true });
   if (positionals.length > 0 || !values.user) throw new CliError('usage: velux-climate privacy erase --user <name>', 2);
-  const accounts = accountStore(context);
-  const account = accounts.byName(values.user);
-  if (!account) throw new CliError(`there is no account named "${values.user}"`);
-  const before = readTokensFile(googleTokensFile(context.storagePath));
-  // The admin goes last (AccountStore refuses otherwise): that message says what to do.
-  accounts.remove(account.name);
+  const name = values.user;
+  // Accounts belong to a block: erase the person in every block that has them (or in --block).
+  const blocks = blocksFor(context.blocks, context.blockOption);
+  const found = blocks.flatMap((block) => {
+    const accounts = accountStore(context, block);
+    const account = accounts.byName(name);
+    return account ? [{ block, accounts, account }] : [];
+  });
+  if (found.length === 0) throw new CliError(`there is no account named "${name}"${blocks.length > 1 ? ' in any block' : ''}`);
+  // The admin goes last (AccountStore refuses otherwise): that message says what to do. Checked
+  // in every block before anything is removed, so the person is erased everywhere or nowhere.
+  for (const { block, accounts, account } of found) {
+    const guests = accounts.list().filter((a) => a.role === 'guest').length;
+    if (account.role === 'admin' && guests > 0) {
+      const where = context.blocks.length > 1 ? ` of block ${block.id}` : '';
+      throw new CliError(`"${account.name}" is the admin${where}; remove the ${guests} guest(s) first (the admin is the last account to go); nothing was changed`);
+    }
+  }
   const out = context.io.stdout;
-  out.write(`Removed the account of ${account.name} (name, role, dates, password hash).\n`);
-  const outcome = await revokeErased(context, account.id, before);
-  out.write(`${outcome.message}\n`);
-  for (const path of leftovers(context.storagePath, [PLUGIN_FILES.accounts, PLUGIN_FILES.googleTokens])) {
-    out.write(`Note: ${path} was moved aside as unreadable earlier and may still name them; delete it if you do not need it.\n`);
+  let ok = true;
+  for (const { block, accounts, account } of found) {
+    const where = context.blocks.length > 1 ? ` in block ${block.id}` : '';
+    const before = readTokensFile(googleTokensFile(block.dir));
+    accounts.remove(account.name);
+    out.write(`Removed the account of ${account.name}${where} (name, role, dates, password hash).\n`);
+    const outcome = await revokeErased(context, block, account.id, before);
+    out.write(`${outcome.message}\n`);
+    ok &&= outcome.ok;
+    for (const path of leftovers(block.dir, [PLUGIN_FILES.accounts, PLUGIN_FILES.googleTokens])) {
+      out.write(`Note: ${path} was moved aside as unreadable earlier and may still name them; delete it if you do not need it.\n`);
+    }
   }
   out.write(
-    `Nothing else the plugin stores is about ${account.name}. Their Google Home app may still show the devices until they remove "VELUX Climate" there; ` +
+    `Nothing else the plugin stores is about ${name}. Their Google Home app may still show the devices until they remove "VELUX Climate" there; ` +
       "Homebridge's own log may still mention the name.\n",
   );
-  return outcome.ok ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 interface Revocation {
@@ -254,8 +292,8 @@ interface Revocation {
  * do it (it checks the accounts every second and removes everyone whose account is gone),
  * otherwise does it here.
  */
-async function revokeErased(context: CliContext, personId: string, before: TokensDocument | 'missing' | 'unreadable'): Promise<Revocation> {
-  const path = googleTokensFile(context.storagePath);
+async function revokeErased(context: CliContext, block: CliBlock, personId: string, before: TokensDocument | 'missing' | 'unreadable'): Promise<Revocation> {
+  const path = googleTokensFile(block.dir);
   const unreadable = { ok: false, message: `${path} cannot be read, so it may still hold token hashes; delete it (everyone then links Google again).` };
   if (before === 'missing') return { ok: true, message: 'There are no Google links on this bridge.' };
   if (before === 'unreadable') return unreadable;
@@ -284,8 +322,7 @@ function plural(n: number, word: string): string {
 }
 
 /** Copies of plugin files moved aside as corrupt, and temporary files of interrupted writes. */
-function leftovers(storagePath: string, names: readonly string[]): string[] {
-  const dir = pluginDataDir(storagePath);
+function leftovers(dir: string, names: readonly string[]): string[] {
   return listFiles(dir)
     .filter((file) => names.some((name) => file.startsWith(`${name}.corrupt-`) || (file.startsWith(`.${name}.`) && file.endsWith('.tmp'))))
     .map((file) => join(dir, file));
@@ -305,20 +342,23 @@ async function reset(args: string[], context: CliContext): Promise<number> {
     );
   }
 
-  const accounts = accountStore(context);
-  const guests = accounts.list().filter((a) => a.role === 'guest');
-  const admin = accounts.admin;
-  const tokens = readTokensFile(googleTokensFile(context.storagePath));
-  const links = typeof tokens === 'string' ? 0 : tokens.links.length;
-  const dir = pluginDataDir(context.storagePath);
-  const plan = [
-    `${plural(guests.length, 'guest account')}${guests.length ? ` (${guests.map((g) => g.name).join(', ')})` : ''}`,
-    `all Google links and tokens (${links} link${links === 1 ? '' : 's'})${admin ? `; ${admin.name} (the admin) keeps their account but is a new person to Google` : ''}`,
-    `the climate history, the sensor history and the climate control's memory`,
-    'departure mode of the virtual switch and the per-room climate control switches',
-    "the plugin's HomeKit pairings with VELUX ACTIVE gateways (the next start pairs again with the setup code)",
-  ];
-  io.stdout.write(`This resets the VELUX Climate data in ${dir}:\n${plan.map((p) => `  - ${p}\n`).join('')}`);
+  // One plan per block (all blocks, or the one --block names), confirmed once, then carried out.
+  const plans = blocksFor(context.blocks, context.blockOption).map((block) => {
+    const accounts = accountStore(context, block);
+    const guests = accounts.list().filter((a) => a.role === 'guest');
+    const tokens = readTokensFile(googleTokensFile(block.dir));
+    return { block, accounts, guests, admin: accounts.admin, links: typeof tokens === 'string' ? 0 : tokens.links.length };
+  });
+  for (const { block, guests, admin, links } of plans) {
+    const plan = [
+      `${plural(guests.length, 'guest account')}${guests.length ? ` (${guests.map((g) => g.name).join(', ')})` : ''}`,
+      `all Google links and tokens (${links} link${links === 1 ? '' : 's'})${admin ? `; ${admin.name} (the admin) keeps their account but is a new person to Google` : ''}`,
+      `the climate history, the sensor history and the climate control's memory`,
+      'departure mode of the virtual switch and the per-room climate control switches',
+      "the plugin's HomeKit pairings with VELUX ACTIVE gateways (the next start pairs again with the setup code)",
+    ];
+    io.stdout.write(`This resets the VELUX Climate data of block ${block.id} in ${block.dir}:\n${plan.map((p) => `  - ${p}\n`).join('')}`);
+  }
 
   if (!values.yes) {
     if (!io.interactive || !io.ask) throw new CliError('privacy reset changes the bridge for good: run it at a terminal to confirm, or pass --yes', 2);
@@ -329,31 +369,35 @@ async function reset(args: string[], context: CliContext): Promise<number> {
     }
   }
 
-  for (const guest of guests) accounts.remove(guest.name);
-  const renewed: Account | undefined = admin ? accounts.renewId(admin.name) : undefined;
-  const removed: string[] = [];
-  for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory, PLUGIN_FILES.sensorHistory, PLUGIN_FILES.homekitPairings]) {
-    const path = join(dir, name);
-    if (existsSync(path)) {
-      rmSync(path, { force: true });
-      removed.push(name);
-    }
-  }
-  // home-state.json also keeps each gateway's id, from which HomeKit identities derive: keep
-  // that, forget departure mode and the room switches (written by the home's own module).
-  const homeStatePath = join(dir, PLUGIN_FILES.homeState);
-  if (existsSync(homeStatePath)) {
-    openHomeStateFile(context.storagePath, silentLogger).update((state) => ({ ...state, virtualAway: false, roomClimateEnabled: {} }));
-    removed.push(`departure mode and room switches from ${PLUGIN_FILES.homeState}`);
-  }
-  const stale = leftovers(context.storagePath, Object.values(PLUGIN_FILES));
-  for (const path of stale) rmSync(path, { force: true });
-
   const out = io.stdout;
   out.write('\nDone:\n');
-  out.write(`  - removed ${plural(guests.length, 'guest account')}${renewed ? `; ${renewed.name} stays the admin with a new Google id` : ''}\n`);
-  out.write(`  - removed ${removed.length ? removed.join(', ') : 'no other files (there were none)'}\n`);
-  if (stale.length) out.write(`  - removed ${plural(stale.length, 'leftover file')} (copies moved aside as unreadable, interrupted writes)\n`);
+  for (const { block, accounts, guests, admin } of plans) {
+    const dir = block.dir;
+    for (const guest of guests) accounts.remove(guest.name);
+    const renewed: Account | undefined = admin ? accounts.renewId(admin.name) : undefined;
+    const removed: string[] = [];
+    for (const name of [PLUGIN_FILES.googleTokens, PLUGIN_FILES.climateMemory, PLUGIN_FILES.climateHistory, PLUGIN_FILES.sensorHistory, PLUGIN_FILES.homekitPairings]) {
+      const path = join(dir, name);
+      if (existsSync(path)) {
+        rmSync(path, { force: true });
+        removed.push(name);
+      }
+    }
+    // home-state.json also keeps each gateway's id, from which HomeKit identities derive: keep
+    // that, forget departure mode and the room switches (written by the home's own module).
+    const homeStatePath = join(dir, PLUGIN_FILES.homeState);
+    if (existsSync(homeStatePath)) {
+      openHomeStateFile(dir, silentLogger).update((state) => ({ ...state, virtualAway: false, roomClimateEnabled: {} }));
+      removed.push(`departure mode and room switches from ${PLUGIN_FILES.homeState}`);
+    }
+    const stale = leftovers(dir, Object.values(PLUGIN_FILES));
+    for (const path of stale) rmSync(path, { force: true });
+
+    out.write(`block ${block.id}:\n`);
+    out.write(`  - removed ${plural(guests.length, 'guest account')}${renewed ? `; ${renewed.name} stays the admin with a new Google id` : ''}\n`);
+    out.write(`  - removed ${removed.length ? removed.join(', ') : 'no other files (there were none)'}\n`);
+    if (stale.length) out.write(`  - removed ${plural(stale.length, 'leftover file')} (copies moved aside as unreadable, interrupted writes)\n`);
+  }
   out.write(
     [
       '',

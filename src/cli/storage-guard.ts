@@ -10,7 +10,7 @@
  */
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { pluginStorageDir } from '../storage/paths.js';
+import { pluginRootDir } from '../storage/paths.js';
 import { CliError } from './io.js';
 
 /** Every file name the plugin keeps in its folder (checked for links; privacy.ts lists what each is). */
@@ -59,12 +59,17 @@ export function dropRootForStorage(storagePath: string, switchUser: boolean): Id
 }
 
 /**
- * Refuses a plugin folder that is a symbolic link or lies outside the storage directory,
- * and plugin files that are links or not plain files. A folder that does not exist yet is
- * fine (it is created 0700 on the first write).
+ * Refuses a plugin folder (`velux-climate/` or a block's folder in it) that is a symbolic link
+ * or lies outside the storage directory, and plugin files that are links or not plain files.
+ * A folder that does not exist yet is fine (it is created 0700 on the first write).
  */
-export function checkPluginFolder(storagePath: string, files: PluginFileNames): void {
-  const dir = pluginStorageDir(storagePath);
+export function checkPluginFolder(storagePath: string, blockDirs: readonly string[], files: PluginFileNames): void {
+  const root = pluginRootDir(storagePath);
+  checkFolder(storagePath, root, []);
+  for (const dir of blockDirs) checkFolder(storagePath, dir, files);
+}
+
+function checkFolder(storagePath: string, dir: string, files: PluginFileNames): void {
   let info;
   try {
     info = lstatSync(dir);

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { AccountStore, MAX_GUESTS, passwordProblem, type Account } from '../google/accounts.js';
 import { accountsFile, googleTokensFile } from '../google/paths.js';
 import { readLinkCounts } from '../google/token-store.js';
+import { contextBlock } from './blocks.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
 
@@ -34,7 +35,7 @@ export const usersGroup: CommandGroup = {
 };
 
 function store(context: CliContext): AccountStore {
-  return new AccountStore(accountsFile(context.storagePath), { scrypt: context.scrypt });
+  return new AccountStore(accountsFile(contextBlock(context).dir), { scrypt: context.scrypt });
 }
 
 function oneName(args: string[], command: string, flags: Record<string, { type: 'boolean' }> = {}) {
@@ -82,7 +83,7 @@ async function list(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
   if (positionals.length > 0) throw new CliError('usage: velux-climate users list [--json]', 2);
   const accounts = store(context).list();
-  const links = readLinkCounts(googleTokensFile(context.storagePath), new Map(accounts.map((a) => [a.id, a.linkEpoch ?? 0])));
+  const links = readLinkCounts(googleTokensFile(contextBlock(context).dir), new Map(accounts.map((a) => [a.id, a.linkEpoch ?? 0])));
   const rows = accounts.map((a: Account) => ({ name: a.name, role: a.role, googleLinks: links.get(a.id) ?? 0, createdAt: a.createdAt }));
   const { stdout } = context.io;
   if (values.json) {

@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { JsonFile } from '../storage/json-file.js';
-import { pluginStorageDir } from '../storage/paths.js';
 import type { ClimateHistoryEntry, ClimateStore } from './controller.js';
 import { EMPTY_CLIMATE_MEMORY } from './memory.js';
 import type { ClimateMemory } from './types.js';
@@ -26,8 +25,8 @@ function validHistory(v: unknown): ClimateHistoryEntry[] | undefined {
 /** The store's own checks, for readers that must not touch the files (the CLI reads them while Homebridge runs). */
 export { validMemory as parseClimateMemory, validHistory as parseClimateHistory };
 
-export function openClimateStore(homebridgeStoragePath: string, log: Logger): ClimateStore {
-  const dir = pluginStorageDir(homebridgeStoragePath);
+/** The climate files in a block's storage folder (storage/paths.ts pluginStorageDir). */
+export function openClimateStore(dir: string, log: Logger): ClimateStore {
   const memory = new JsonFile<ClimateMemory>(join(dir, CLIMATE_FILES.memory), validMemory, () => EMPTY_CLIMATE_MEMORY, log);
   const history = new JsonFile<ClimateHistoryEntry[]>(join(dir, CLIMATE_FILES.history), validHistory, () => [], log);
   return {

@@ -49,6 +49,11 @@ export interface ClimateConfig {
 export interface PlatformConfig {
   platform: string;
   name?: string;
+  /**
+   * This block's storage id: its files live in `<storage>/velux-climate/<id>/` (storage/paths.ts).
+   * Absent = "default". Needed only with several VeluxClimate blocks; unique among them.
+   */
+  id?: string;
   gateways: GatewayConfig[];
   google?: GoogleConfig;
   climate?: ClimateConfig;

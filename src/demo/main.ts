@@ -21,6 +21,9 @@ import { makeEmulatorCertificate } from '../simulator/klf200/cert.js';
 import type { Kix300Emulator } from '../simulator/kix300.js';
 import { AccountStore } from '../google/accounts.js';
 import { accountsFile } from '../google/paths.js';
+import { migrateLegacyStorage } from '../storage/blocks.js';
+import { DEFAULT_BLOCK_ID, pluginStorageDir } from '../storage/paths.js';
+import { silentLogger } from '../logger.js';
 import { googleRedirectUris } from '../google/config.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -267,7 +270,9 @@ async function main(): Promise<void> {
     } else writeHomebridgeConfig();
   }
   // A sign-in account for trying the Google account-linking page; real homes create their own.
-  const accounts = new AccountStore(accountsFile(storage), {});
+  // The demo's one platform block has no id ("default"); a .demo/ of v0.1/v0.2 moves into it first.
+  migrateLegacyStorage(storage, DEFAULT_BLOCK_ID, [], silentLogger);
+  const accounts = new AccountStore(accountsFile(pluginStorageDir(storage, DEFAULT_BLOCK_ID)), {});
   if (accounts.list().length === 0) await accounts.add(DEMO_ACCOUNT.name, DEMO_ACCOUNT.password, 'admin');
   const homebridgeBin = homebridgeBinary();
   // HAP-NodeJS listens on every interface whatever `bind` says: without --lan, a preload keeps

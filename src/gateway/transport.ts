@@ -17,8 +17,8 @@ export interface GatewayConfigBase {
 
 export interface TransportContext {
   log: Logger;
-  /** The plugin's storage folder (storage/paths.ts), for transports that keep state such as pairing keys. */
-  storagePath: string;
+  /** This platform block's storage folder (storage/paths.ts pluginStorageDir), for transports that keep state such as pairing keys. */
+  storageDir: string;
 }
 
 export interface Transport<C extends GatewayConfigBase> {

@@ -1,7 +1,7 @@
 /**
  * Google Home for the plugin: the HTTP(S) server for account linking and fulfillment, plus
  * Report State / Request Sync when a service-account key is configured. Everything is built
- * in `start()`; the constructor does no work. Files live in `<storagePath>/velux-climate/`.
+ * in `start()`; the constructor does no work. Files live in the block's storage folder (`storageDir`).
  */
 import type { GoogleConfig } from '../config/types.js';
 import type { Home } from '../home/model.js';
@@ -49,7 +49,8 @@ export interface GoogleHomeOptions {
   log: Logger;
   config: GoogleConfig;
   /** The Homebridge storage directory. */
-  storagePath: string;
+  /** The platform block's storage folder (storage/paths.ts pluginStorageDir). */
+  storageDir: string;
   now?: () => number;
   tuning?: GoogleTuning;
 }
@@ -65,12 +66,12 @@ export class GoogleHome {
   async start(): Promise<{ url: string; port: number }> {
     if (this.starting) throw new Error('GoogleHome.start() was called twice');
     this.starting = true;
-    const { home, log, storagePath, tuning = {} } = this.options;
+    const { home, log, storageDir, tuning = {} } = this.options;
     const now = this.options.now ?? Date.now;
     const config = resolveGoogleConfig(this.options.config);
 
-    const accounts = new AccountStore(accountsFile(storagePath), { log, scrypt: tuning.scrypt, now });
-    const tokens = new GoogleTokenStore(googleTokensFile(storagePath), now, log);
+    const accounts = new AccountStore(accountsFile(storageDir), { log, scrypt: tuning.scrypt, now });
+    const tokens = new GoogleTokenStore(googleTokensFile(storageDir), now, log);
     const people = new LinkedPeople(accounts, tokens, log);
     people.check();
     if (accounts.list().length === 0) {

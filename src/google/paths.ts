@@ -1,16 +1,16 @@
-/** Where google/ and the CLI keep their files: `<Homebridge storage>/velux-climate/`. */
+/**
+ * Where google/ and the CLI keep their files: in the platform block's storage folder,
+ * `<Homebridge storage>/velux-climate/<block id>/` (one place decides it: storage/paths.ts
+ * pluginStorageDir). Each block with Google on has its own accounts and links.
+ */
 import { join } from 'node:path';
-import { pluginStorageDir } from '../storage/paths.js';
-
-/** The plugin's folder in the Homebridge storage directory (one place decides it: storage/paths.ts). */
-export const pluginDataDir = pluginStorageDir;
 
 /** Local accounts (password hashes), written by the CLI and read by the server. */
-export function accountsFile(storagePath: string): string {
-  return join(pluginDataDir(storagePath), 'accounts.json');
+export function accountsFile(storageDir: string): string {
+  return join(storageDir, 'accounts.json');
 }
 
 /** Hashes of OAuth codes and tokens, written by the server only. */
-export function googleTokensFile(storagePath: string): string {
-  return join(pluginDataDir(storagePath), 'google-tokens.json');
+export function googleTokensFile(storageDir: string): string {
+  return join(storageDir, 'google-tokens.json');
 }

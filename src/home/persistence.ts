@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { JsonFile } from '../storage/json-file.js';
-import { STORAGE_FILES, pluginStorageDir } from '../storage/paths.js';
+import { STORAGE_FILES } from '../storage/paths.js';
 import type { PersistedHomeState } from './model.js';
 
 function validate(v: unknown): PersistedHomeState | undefined {
@@ -22,10 +22,10 @@ function validate(v: unknown): PersistedHomeState | undefined {
   };
 }
 
-/** Departure mode of the virtual switch and per-room climate on/off, kept across restarts. */
-export function openHomeStateFile(homebridgeStoragePath: string, log: Logger): JsonFile<PersistedHomeState> {
+/** Departure mode of the virtual switch and per-room climate on/off, kept across restarts, in a block's storage folder (storage/paths.ts). */
+export function openHomeStateFile(storageDir: string, log: Logger): JsonFile<PersistedHomeState> {
   return new JsonFile(
-    join(pluginStorageDir(homebridgeStoragePath), STORAGE_FILES.home),
+    join(storageDir, STORAGE_FILES.home),
     validate,
     () => ({ virtualAway: false, roomClimateEnabled: {} }),
     log,

@@ -64,7 +64,7 @@ export function bridgeLimitMessage(platformName: string, leftOut: readonly strin
   return (
     `HomeKit allows at most ${MAX_BRIDGED_ACCESSORIES} accessories per bridge: ${leftOut.length} of ${total} accessories ` +
     `were left out (${names}). To publish them all, split your gateways over several "${platformName}" platform blocks, ` +
-    `each with its own child bridge ("_bridge"), so that none has more than ${MAX_BRIDGED_ACCESSORIES} accessories.`
+    `each with its own "id" and child bridge ("_bridge"), so that none has more than ${MAX_BRIDGED_ACCESSORIES} accessories.`
   );
 }
 

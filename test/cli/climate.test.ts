@@ -18,8 +18,8 @@ import { Home } from '../../src/home/model.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
 import { silentLogger } from '../../src/logger.js';
 import { ManualClock } from '../../src/simulator/clock.js';
-import { pluginStorageDir } from '../../src/storage/paths.js';
 import { ScriptedGateway } from '../helpers/scripted-gateway.js';
+import { blockDir } from '../privacy/fixture.js';
 
 const MINUTE = 60_000;
 /** A local wall-clock time on 2026-11-21 (local, so the printed times do not depend on the machine's zone). */
@@ -111,10 +111,10 @@ function accessory(deviceKey: string, displayName: string, type: string) {
 /** A storage directory as a running installation has it, written by the plugin's own stores. */
 function populated(): string {
   const storage = mkdtempSync(join(tmpdir(), 'velux-climate-cli-'));
-  const store = openClimateStore(storage, silentLogger);
+  const store = openClimateStore(blockDir(storage), silentLogger);
   store.saveMemory(memory);
   store.saveHistory(history);
-  openHomeStateFile(storage, silentLogger).update(() => ({ virtualAway: false, roomClimateEnabled: { Bathroom: false, Kitchen: true } }));
+  openHomeStateFile(blockDir(storage), silentLogger).update(() => ({ virtualAway: false, roomClimateEnabled: { Bathroom: false, Kitchen: true } }));
   writeFileSync(join(storage, 'config.json'), JSON.stringify(config, null, 2));
   mkdirSync(join(storage, 'accessories'));
   writeFileSync(
@@ -188,7 +188,7 @@ describe('velux-climate climate history', () => {
     const unknown = await run(storage, ['climate', 'history', '--room', 'Garage']);
     expect(unknown.out).toBe('No climate history for "Garage". Rooms in the history: Attic, Bathroom, Kitchen, Living room.\n');
 
-    rmSync(join(pluginStorageDir(storage), CLIMATE_FILES.history));
+    rmSync(join(blockDir(storage), CLIMATE_FILES.history));
     const missing = await run(storage, ['climate', 'history']);
     expect(missing).toMatchObject({ code: 0 });
     expect(missing.out).toMatch(/^No climate history yet \(.*climate-history\.json does not exist\)/);
@@ -265,14 +265,14 @@ describe('velux-climate climate status', () => {
   });
 
   it('tells departure mode, and when it started', async () => {
-    openClimateStore(storage, silentLogger).saveMemory({ away: true, departureStartedAt: T(8, 0), rooms: {}, devices: {} });
+    openClimateStore(blockDir(storage), silentLogger).saveMemory({ away: true, departureStartedAt: T(8, 0), rooms: {}, devices: {} });
     const { out } = await run(storage, ['climate', 'status']);
     expect(out).toContain('Departure mode: on since 2026-11-21 08:00. Nothing opens automatically until it ends.');
     expect(out).toContain('Windows it opened:\n  none\n');
   });
 
   it('says when there is no memory yet, or no config to take the settings from', async () => {
-    rmSync(join(pluginStorageDir(storage), CLIMATE_FILES.memory));
+    rmSync(join(blockDir(storage), CLIMATE_FILES.memory));
     rmSync(join(storage, 'config.json'));
     const { code, out } = await run(storage, ['climate', 'status']);
     expect(code).toBe(0);
@@ -292,17 +292,17 @@ describe('reading only', () => {
   });
 
   it('reports a corrupt file and leaves it where it is (the plugin moves it aside at its next start, not the CLI)', async () => {
-    const path = join(pluginStorageDir(storage), CLIMATE_FILES.memory);
+    const path = join(blockDir(storage), CLIMATE_FILES.memory);
     writeFileSync(path, '{"rooms": {');
     const before = snapshot(storage);
     const result = await run(storage, ['climate', 'status']);
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/^velux-climate: cannot read .*climate-state\.json \(.*\); it was left as it is\n$/);
-    writeFileSync(join(pluginStorageDir(storage), CLIMATE_FILES.history), '{"not": "a list"}');
+    writeFileSync(join(blockDir(storage), CLIMATE_FILES.history), '{"not": "a list"}');
     const history = await run(storage, ['climate', 'history']);
     expect(history.code).toBe(1);
     expect(history.err).toContain('its content is not what the plugin writes');
-    expect(readdirSync(pluginStorageDir(storage)).sort()).toEqual(Object.keys(before).filter((f) => f.startsWith(pluginStorageDir(storage))).map((f) => f.slice(pluginStorageDir(storage).length + 1)).sort());
+    expect(readdirSync(blockDir(storage)).sort()).toEqual(Object.keys(before).filter((f) => f.startsWith(blockDir(storage))).map((f) => f.slice(blockDir(storage).length + 1)).sort());
   });
 
   it('is listed in --help', async () => {
@@ -336,7 +336,7 @@ describe('against files a running controller wrote', () => {
       const controller = new ClimateController({
         home,
         log: silentLogger,
-        store: openClimateStore(dir, silentLogger),
+        store: openClimateStore(blockDir(dir), silentLogger),
         settingsFor: () => ({ ...DEFAULT_ROOM_SETTINGS, airRecyclingIntervalHours: 0 }),
         historyDays: 7,
         clock,

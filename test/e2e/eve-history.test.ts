@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedHome } from '../../src/simulator/index.js';
 import { BUCKET_MS, SENSOR_HISTORY_FILE, type SensorHistoryDocument } from '../../src/history/sensor-history.js';
 import { deviceKey } from '../../src/home/identity.js';
-import { pluginStorageDir } from '../../src/storage/paths.js';
+import { DEFAULT_BLOCK_ID, pluginStorageDir } from '../../src/storage/paths.js';
 import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
 import { accessoryName, HapController, startHomebridge, type HapAccessory, type RunningHomebridge } from '../helpers/homebridge.js';
 
@@ -103,8 +103,8 @@ describe('Eve history through a HAP controller (real Homebridge)', () => {
         },
       },
     };
-    mkdirSync(pluginStorageDir(storagePath), { recursive: true });
-    writeFileSync(join(pluginStorageDir(storagePath), SENSOR_HISTORY_FILE), JSON.stringify(doc));
+    mkdirSync(pluginStorageDir(storagePath, DEFAULT_BLOCK_ID), { recursive: true });
+    writeFileSync(join(pluginStorageDir(storagePath, DEFAULT_BLOCK_ID), SENSOR_HISTORY_FILE), JSON.stringify(doc));
     homebridge = await startHomebridge({
       storagePath,
       platforms: [{ platform: 'VeluxClimate', name: 'VELUX', gateways: [{ name: 'Home', url: broker.url, baseTopic }], climate: { enabled: false } }],

@@ -109,7 +109,7 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
 
   it('pairs with the gateway using the setup code and keeps the keys in the plugin storage (0600)', async () => {
     expect(emulator.pairedControllers()).toBe(1);
-    const file = join(homebridge!.storagePath, 'velux-climate', 'homekit-pairings.json');
+    const file = join(homebridge!.storagePath, 'velux-climate', 'default', 'homekit-pairings.json');
     expect(existsSync(file)).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const keys = (JSON.parse(readFileSync(file, 'utf8')) as { gateways: Record<string, { keys: { iOSDeviceLTSK: string } }> }).gateways;

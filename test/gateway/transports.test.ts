@@ -4,7 +4,7 @@ import { createGateway, GATEWAY_TYPES, gatewayConfigProblems, type GatewayConfig
 import { Home } from '../../src/home/model.js';
 import { recordingLogger } from '../helpers/log.js';
 
-const context = { log: recordingLogger(), storagePath: '/nonexistent' };
+const context = { log: recordingLogger(), storageDir: '/nonexistent' };
 const mqtt = { name: 'Home', url: 'mqtt://127.0.0.1:1', baseTopic: 'velux' };
 
 describe('the transport list', () => {

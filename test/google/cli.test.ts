@@ -13,10 +13,11 @@ import { main } from '../../src/cli/cli.js';
 import { CliError, PipedLines, promptHidden, type CliIo } from '../../src/cli/io.js';
 import { AccountStore, MAX_GUESTS } from '../../src/google/accounts.js';
 import { GoogleHome } from '../../src/google/index.js';
-import { accountsFile, pluginDataDir } from '../../src/google/paths.js';
+import { accountsFile } from '../../src/google/paths.js';
 import { Home } from '../../src/home/model.js';
 import { silentLogger } from '../../src/logger.js';
 import { fulfill, googleConfig, intents, link, TEST_SCRYPT } from './helpers/bed.js';
+import { blockDir } from '../privacy/fixture.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -59,15 +60,15 @@ describe('users, through main()', () => {
     expect(first.out).toContain('anna as the admin');
     const second = await run(storage, ['users', 'add', 'ben'], ['ben-password']);
     expect(second.out).toContain('ben as a guest (1 of 20 guest places used)');
-    const store = new AccountStore(accountsFile(storage));
+    const store = new AccountStore(accountsFile(blockDir(storage)));
     expect(store.list().map((a) => [a.name, a.role])).toEqual([
       ['anna', 'admin'],
       ['ben', 'guest'],
     ]);
-    const file = readFileSync(accountsFile(storage), 'utf8');
+    const file = readFileSync(accountsFile(blockDir(storage)), 'utf8');
     expect(file).not.toContain('anna-password');
     expect(file).toContain('"algorithm": "scrypt"');
-    expect(statSync(accountsFile(storage)).mode & 0o077).toBe(0);
+    expect(statSync(accountsFile(blockDir(storage))).mode & 0o077).toBe(0);
   });
 
   it('refuses what it cannot do, with a clear message', async () => {
@@ -83,7 +84,7 @@ describe('users, through main()', () => {
     expect(await run(storage, ['frob'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "frob"') });
     // A person typing must type the same password twice.
     expect(await run(storage, ['users', 'add', 'carl'], ['carl-password', 'carl-passw0rd'], true)).toMatchObject({ code: 1, err: expect.stringContaining('differ') });
-    expect(new AccountStore(accountsFile(storage)).byName('carl')).toBeUndefined();
+    expect(new AccountStore(accountsFile(blockDir(storage))).byName('carl')).toBeUndefined();
   });
 
   it('refuses the 21st guest, and takes one again after a removal', async () => {
@@ -91,7 +92,7 @@ describe('users, through main()', () => {
     const full = await run(storage, ['users', 'add', 'one-too-many'], ['password-21']);
     expect(full.code).toBe(1);
     expect(full.err).toContain('already has 20 guests, the most it can have; remove one first');
-    expect(new AccountStore(accountsFile(storage)).list()).toHaveLength(21);
+    expect(new AccountStore(accountsFile(blockDir(storage))).list()).toHaveLength(21);
     expect((await run(storage, ['users', 'remove', 'guest20'])).code).toBe(0);
     expect((await run(storage, ['users', 'add', 'one-more'], ['password-22'])).code).toBe(0);
     expect((await run(storage, ['users', 'list'])).out).toContain('20 of 20 guest places used');
@@ -109,8 +110,8 @@ describe('users, through main()', () => {
     expect(passwd.out).toContain('Their existing Google Home links stop working');
     const unlink = await run(storage, ['users', 'unlink', 'ben']);
     expect(unlink).toMatchObject({ code: 0, out: expect.stringContaining('Ended the Google Home links of ben') });
-    expect(new AccountStore(accountsFile(storage)).byName('ben')?.linkEpoch).toBe(2);
-    const store = new AccountStore(accountsFile(storage));
+    expect(new AccountStore(accountsFile(blockDir(storage))).byName('ben')?.linkEpoch).toBe(2);
+    const store = new AccountStore(accountsFile(blockDir(storage)));
     expect(await store.verify('ben', 'new-ben-password')).toBeDefined();
     expect(await store.verify('ben', 'ben-password')).toBeUndefined();
   });
@@ -123,7 +124,7 @@ describe('users, through main()', () => {
       const refused = await run(owned, ['users', 'add', 'root-made'], ['root-password']);
       expect(refused.code).toBe(1);
       expect(refused.err).toMatch(/belongs to uid 4321: run the velux-climate program/);
-      expect(existsSync(pluginDataDir(owned))).toBe(false);
+      expect(existsSync(blockDir(owned))).toBe(false);
       expect(process.getuid?.()).toBe(0);
     } finally {
       rmSync(owned, { recursive: true, force: true });
@@ -214,7 +215,7 @@ describe('the velux-climate program', () => {
 
   it('takes passwords from stdin, and a running server sees the change at once', async () => {
     const home = new Home({ log: silentLogger });
-    const google = new GoogleHome({ home, log: silentLogger, config: googleConfig(), storagePath: dir, tuning: { scrypt: TEST_SCRYPT } });
+    const google = new GoogleHome({ home, log: silentLogger, config: googleConfig(), storageDir: blockDir(dir), tuning: { scrypt: TEST_SCRYPT } });
     const { url } = await google.start();
     try {
       expect(await spawnCli(['users', 'add', 'dora'], 'dora-password-1\n')).toMatchObject({ code: 0, stdout: expect.stringContaining('dora as the admin') });

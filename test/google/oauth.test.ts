@@ -52,7 +52,7 @@ beforeAll(async () => {
   vi.spyOn(home, 'command');
   vi.spyOn(home, 'setAway');
   const now = () => Date.now() + offset;
-  google = new GoogleHome({ home, log, config: googleConfig(), storagePath: storage, now, tuning: { scrypt: TEST_SCRYPT } });
+  google = new GoogleHome({ home, log, config: googleConfig(), storageDir: storage, now, tuning: { scrypt: TEST_SCRYPT } });
   ({ url } = await google.start());
 });
 
@@ -381,9 +381,9 @@ describe('hardening', () => {
   });
 
   it('does not start with incomplete settings, naming the key to fix', async () => {
-    const broken = new GoogleHome({ home, log, config: { enabled: true, port: 0 }, storagePath: storage });
+    const broken = new GoogleHome({ home, log, config: { enabled: true, port: 0 }, storageDir: storage });
     await expect(broken.start()).rejects.toThrow(/google\.projectId.*google\.clientId.*google\.clientSecret/s);
-    const badPin = new GoogleHome({ home, log, config: googleConfig({ pin: '12ab' }), storagePath: storage });
+    const badPin = new GoogleHome({ home, log, config: googleConfig({ pin: '12ab' }), storageDir: storage });
     await expect(badPin.start()).rejects.toThrow(/google\.pin/);
   });
 });

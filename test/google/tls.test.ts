@@ -41,7 +41,7 @@ describe.runIf(hasOpenssl())('HTTPS', () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-    const google = new GoogleHome({ home: new Home({ log: silentLogger }), log: silentLogger, config: googleConfig({ tls: { cert, key } }), storagePath: dir });
+    const google = new GoogleHome({ home: new Home({ log: silentLogger }), log: silentLogger, config: googleConfig({ tls: { cert, key } }), storageDir: dir });
     const { url, port } = await google.start();
     try {
       expect(url).toBe(`https://127.0.0.1:${port}`);
@@ -55,12 +55,12 @@ describe.runIf(hasOpenssl())('HTTPS', () => {
   });
 
   it('names the file it cannot read', async () => {
-    const google = new GoogleHome({ home: new Home({ log: silentLogger }), log: silentLogger, config: googleConfig({ tls: { cert: join(dir, 'missing.pem'), key: join(dir, 'missing.pem') } }), storagePath: dir });
+    const google = new GoogleHome({ home: new Home({ log: silentLogger }), log: silentLogger, config: googleConfig({ tls: { cert: join(dir, 'missing.pem'), key: join(dir, 'missing.pem') } }), storageDir: dir });
     await expect(google.start()).rejects.toThrow(/google\.tls.*missing\.pem/);
   });
 });
 
 it('refuses to start when Google is switched off', async () => {
-  const google = new GoogleHome({ home: new Home({ log: silentLogger }), log: silentLogger, config: googleConfig({ enabled: false }), storagePath: dir });
+  const google = new GoogleHome({ home: new Home({ log: silentLogger }), log: silentLogger, config: googleConfig({ enabled: false }), storageDir: dir });
   await expect(google.start()).rejects.toThrow(/google\.enabled/);
 });

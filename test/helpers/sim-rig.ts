@@ -107,7 +107,7 @@ export async function startSimRig<T extends RigTransport = 'mqtt'>(options: SimR
   const transport = (options.transport ?? 'mqtt') as T;
   const log = options.log ?? recordingLogger();
   const emulated = options.emulated ?? ((await RIG_TRANSPORTS[transport]({ ...options, name: options.name ?? 'Home' })) as Emulated<RigEmulators[T]>);
-  const gateway = await createGateway(emulated.config, { log: log as Logger, storagePath: options.storagePath ?? '/nonexistent' });
+  const gateway = await createGateway(emulated.config, { log: log as Logger, storageDir: options.storagePath ?? '/nonexistent' });
   const home = new Home({ ...options.home, log });
   home.addGateway(gateway);
   options.beforeStart?.(home);

@@ -10,7 +10,6 @@ import { Home } from '../../src/home/model.js';
 import { BUCKET_MS, SensorHistory, readSensorHistoryFile, querySeries, sensorHistoryFile } from '../../src/history/sensor-history.js';
 import { climateEvents, readClimateHistoryFile } from '../../src/history/climate-events.js';
 import { CLIMATE_FILES, openClimateStore } from '../../src/climate/store.js';
-import { pluginStorageDir } from '../../src/storage/paths.js';
 import { silentLogger } from '../../src/logger.js';
 import { ManualClock } from '../../src/simulator/clock.js';
 import { ScriptedGateway } from '../helpers/scripted-gateway.js';
@@ -159,7 +158,7 @@ describe('climate events for the time line', () => {
       { at: T0 + 2, room: 'Bath', kind: 'action', trigger: 'humidity', device: 'gw/b', text: 'Bath: opening' },
       { at: T0 + 9, room: 'Kitchen', kind: 'action', trigger: 'co2', device: 'gw/w', text: 'Kitchen: closing' },
     ]);
-    const entries = readClimateHistoryFile(join(pluginStorageDir(storage), CLIMATE_FILES.history));
+    const entries = readClimateHistoryFile(join(storage, CLIMATE_FILES.history));
     expect(climateEvents(entries, 'Kitchen', T0, T0 + 5).map((e) => [e.at, e.kind, e.guard])).toEqual([
       [T0 + 1, 'action', undefined],
       [T0 + 3, 'blocked', 'rain'],

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { JsonFile, writeFileAtomic } from '../../src/storage/json-file.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
 import { recordingLogger } from '../helpers/log.js';
+import { pluginStorageDir } from '../../src/storage/paths.js';
 
 const isCounter = (v: unknown) => (typeof v === 'object' && v !== null && typeof (v as { n?: unknown }).n === 'number' ? (v as { n: number }) : undefined);
 
@@ -55,15 +56,15 @@ describe('storage', () => {
     expect(log.text('error')[0]).toContain('moved it to');
   });
 
-  it('persists the home state under velux-climate/ in the storage directory', () => {
+  it("persists the home state in the block's folder velux-climate/<block id>/ of the storage directory", () => {
     const dir = mkdtempSync(join(tmpdir(), 'vc-home-'));
-    const file = openHomeStateFile(dir, recordingLogger());
+    const file = openHomeStateFile(pluginStorageDir(dir, 'upstairs'), recordingLogger());
     expect(file.value).toEqual({ virtualAway: false, roomClimateEnabled: {} });
     file.update(() => ({ virtualAway: true, roomClimateEnabled: { Kitchen: false } }));
-    expect(JSON.parse(readFileSync(join(dir, 'velux-climate', 'home-state.json'), 'utf8'))).toEqual({
+    expect(JSON.parse(readFileSync(join(dir, 'velux-climate', 'upstairs', 'home-state.json'), 'utf8'))).toEqual({
       virtualAway: true,
       roomClimateEnabled: { Kitchen: false },
     });
-    expect(openHomeStateFile(dir, recordingLogger()).value.virtualAway).toBe(true);
+    expect(openHomeStateFile(pluginStorageDir(dir, 'upstairs'), recordingLogger()).value.virtualAway).toBe(true);
   });
 });

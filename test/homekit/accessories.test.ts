@@ -435,7 +435,7 @@ describe('the 149-accessory limit of a HomeKit bridge', () => {
     expect(f.hk.leftOutNames).toEqual(['Blind 149', 'Blind 150', 'Blind 151', 'Departure mode', 'Rain']);
     expect(limitLines()).toEqual([
       'HomeKit allows at most 149 accessories per bridge: 5 of 154 accessories were left out ("Blind 149", "Blind 150", "Blind 151" and 2 more). ' +
-        'To publish them all, split your gateways over several "VeluxClimate" platform blocks, each with its own child bridge ("_bridge"), ' +
+        'To publish them all, split your gateways over several "VeluxClimate" platform blocks, each with its own "id" and child bridge ("_bridge"), ' +
         'so that none has more than 149 accessories.',
     ]);
 

@@ -58,7 +58,7 @@ describe('bridge limit message', () => {
     expect(message).toBe(
       `HomeKit allows at most ${MAX_BRIDGED_ACCESSORIES} accessories per bridge: 5 of 154 accessories were left out ` +
         `("A", "B", "C" and 2 more). To publish them all, split your gateways over several "VeluxClimate" platform blocks, ` +
-        `each with its own child bridge ("_bridge"), so that none has more than 149 accessories.`,
+        `each with its own "id" and child bridge ("_bridge"), so that none has more than 149 accessories.`,
     );
     expect(bridgeLimitMessage('VeluxClimate', ['Only one'], 150)).toContain('1 of 150 accessories were left out ("Only one")');
   });

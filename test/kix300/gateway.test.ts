@@ -46,7 +46,7 @@ describe('KIX 300 transport against the emulated gateway', () => {
     const gateway = new Kix300Gateway({
       config: { type: 'homekit', name: 'Attic gateway', host: '127.0.0.1', port: emulator.port, setupCode: emulator.setupCode, ...config },
       log,
-      storagePath: storage,
+      storageDir: storage,
       timing: FAST,
     });
     let devices: DeviceDescriptor[] = [];
@@ -213,12 +213,12 @@ describe('KIX 300 pairing problems', () => {
     const gateways: Kix300Gateway[] = [];
     try {
       // Someone else (the Home app) paired first
-      const first = new Kix300Gateway({ config, log: recordingLogger(), storagePath: other, timing: FAST });
+      const first = new Kix300Gateway({ config, log: recordingLogger(), storageDir: other, timing: FAST });
       gateways.push(first);
       await first.start();
       await waitFor(() => first.online, 20_000, 'first controller online');
       const log = recordingLogger();
-      const second = new Kix300Gateway({ config, log, storagePath: storage, timing: FAST });
+      const second = new Kix300Gateway({ config, log, storageDir: storage, timing: FAST });
       gateways.push(second);
       await second.start();
       await waitFor(() => log.text('error').length > 0, 20_000, 'an error line');
@@ -230,7 +230,7 @@ describe('KIX 300 pairing problems', () => {
       expect(second.online).toBe(false);
       // Without the code and without a stored pairing
       const log2 = recordingLogger();
-      const third = new Kix300Gateway({ config: { ...config, name: 'Loft 2', setupCode: undefined }, log: log2, storagePath: storage, timing: FAST });
+      const third = new Kix300Gateway({ config: { ...config, name: 'Loft 2', setupCode: undefined }, log: log2, storageDir: storage, timing: FAST });
       gateways.push(third);
       await third.start();
       await waitFor(() => log2.text('error').length > 0, 3000, 'an error line');

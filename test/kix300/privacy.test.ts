@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PairingStore, pairingsPath } from '../../src/gateway/kix300/pairing-store.js';
-import { runCli } from '../privacy/fixture.js';
+import { blockDir, bridgePart, runCli } from '../privacy/fixture.js';
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
@@ -22,17 +22,17 @@ describe('VELUX ACTIVE pairing keys and privacy', () => {
     const storage = mkdtempSync(join(tmpdir(), 'velux-kix-privacy-'));
     dirs.push(storage);
     const keys = { AccessoryPairingID: '0E:11:22:33:44:55', AccessoryLTPK: hex(32), iOSDevicePairingID: 'c0ffee00-1111-2222-3333-444455556666', iOSDeviceLTSK: hex(64), iOSDeviceLTPK: hex(32) };
-    new PairingStore(storage).save('homekit:attic-gateway', { keys, host: '192.168.1.20', port: 5001, pairedAt: new Date().toISOString() });
+    new PairingStore(blockDir(storage)).save('homekit:attic-gateway', { keys, host: '192.168.1.20', port: 5001, pairedAt: new Date().toISOString() });
     return { storage, keys };
   };
 
   it('keeps the keys in a 0600 file that privacy export shows only redacted', async () => {
     const { storage, keys } = stored();
-    expect(statSync(pairingsPath(storage)).mode & 0o777).toBe(0o600);
-    expect(readFileSync(pairingsPath(storage), 'utf8')).toContain(keys.iOSDeviceLTSK);
+    expect(statSync(pairingsPath(blockDir(storage))).mode & 0o777).toBe(0o600);
+    expect(readFileSync(pairingsPath(blockDir(storage)), 'utf8')).toContain(keys.iOSDeviceLTSK);
     const { code, out } = await runCli(storage, ['privacy', 'export']);
     expect(code).toBe(0);
-    const data = JSON.parse(out) as { files: Record<string, { gateways: Record<string, { keys: Record<string, string>; host: string }> }> };
+    const data = bridgePart(JSON.parse(out)) as unknown as { files: Record<string, { gateways: Record<string, { keys: Record<string, string>; host: string }> }> };
     const entry = data.files['homekit-pairings.json']!.gateways['homekit:attic-gateway']!;
     expect(entry.keys).toMatchObject({ iOSDeviceLTSK: '[secret]', iOSDeviceLTPK: '[secret]', AccessoryLTPK: '[secret]' });
     expect(entry.host).toBe('192.168.1.20');
@@ -46,6 +46,6 @@ describe('VELUX ACTIVE pairing keys and privacy', () => {
     expect(out).toContain('HomeKit pairings with VELUX ACTIVE gateways');
     expect(out).toContain('homekit-pairings.json');
     expect(out).toContain('reset the gateway');
-    expect(existsSync(pairingsPath(storage))).toBe(false);
+    expect(existsSync(pairingsPath(blockDir(storage)))).toBe(false);
   });
 });

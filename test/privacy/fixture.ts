@@ -11,11 +11,15 @@ import { main } from '../../src/cli/cli.js';
 import { CliError, type CliIo } from '../../src/cli/io.js';
 import { openClimateStore } from '../../src/climate/store.js';
 import { AccountStore, type ScryptParams } from '../../src/google/accounts.js';
-import { accountsFile, googleTokensFile, pluginDataDir } from '../../src/google/paths.js';
+import { accountsFile, googleTokensFile } from '../../src/google/paths.js';
 import { GoogleTokenStore, newSecret } from '../../src/google/token-store.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
 import { SensorHistory, sensorHistoryFile } from '../../src/history/sensor-history.js';
 import { silentLogger } from '../../src/logger.js';
+import { DEFAULT_BLOCK_ID, pluginStorageDir } from '../../src/storage/paths.js';
+
+/** The folder of the storage's only platform block (no `id`: "default"). */
+export const blockDir = (storage: string): string => pluginStorageDir(storage, DEFAULT_BLOCK_ID);
 
 export const TEST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1, keyLength: 32 };
 export const CLIENT_ID = 'google-client-id';
@@ -37,12 +41,12 @@ export interface Fixture {
 /** anna (admin) with two Google links, ben (guest) with one link and a pending code, carl (guest) never linked. */
 export async function populatedStorage(): Promise<Fixture> {
   const storage = mkdtempSync(join(tmpdir(), 'velux-privacy-'));
-  const accounts = new AccountStore(accountsFile(storage), { scrypt: TEST_SCRYPT });
+  const accounts = new AccountStore(accountsFile(blockDir(storage)), { scrypt: TEST_SCRYPT });
   const anna = await accounts.add('anna', 'anna-password');
   const ben = await accounts.add('ben', 'ben-password', 'guest');
   const carl = await accounts.add('carl', 'carl-password', 'guest');
 
-  const tokens = new GoogleTokenStore(googleTokensFile(storage), Date.now);
+  const tokens = new GoogleTokenStore(googleTokensFile(blockDir(storage)), Date.now);
   const secrets: IssuedSecrets = { byName: { anna: [], ben: [], carl: [] } };
   const linkFor = (name: string, userId: string) => {
     const refresh = newSecret();
@@ -59,10 +63,10 @@ export async function populatedStorage(): Promise<Fixture> {
   tokens.saveCode(code, { userId: ben.id, clientId: CLIENT_ID, redirectUri: REDIRECT_URI, scope: undefined });
   secrets.byName['ben']?.push(code);
 
-  const homeState = openHomeStateFile(storage, silentLogger);
+  const homeState = openHomeStateFile(blockDir(storage), silentLogger);
   homeState.update(() => ({ virtualAway: true, roomClimateEnabled: { Kitchen: false, Attic: true }, gatewayIds: { velux: 'gw-1234' } }));
 
-  const climate = openClimateStore(storage, silentLogger);
+  const climate = openClimateStore(blockDir(storage), silentLogger);
   const at = Date.now();
   climate.saveMemory({ away: true, departureStartedAt: at - 60_000, rooms: { Kitchen: { lastAirRecyclingAt: at - 3_600_000 } }, devices: { 'gw/kitchen-window': { autoOpenedAt: at - 600_000, autoOpenedTo: 25 } } });
   climate.saveHistory([
@@ -70,7 +74,7 @@ export async function populatedStorage(): Promise<Fixture> {
     { at: at - 300_000, room: 'Attic', kind: 'blocked', trigger: 'humidity', guard: 'rain', text: 'Attic: airing wanted (humidity) but it rains' },
   ]);
 
-  const sensors = new SensorHistory({ path: sensorHistoryFile(pluginDataDir(storage)), days: 7 });
+  const sensors = new SensorHistory({ path: sensorHistoryFile(blockDir(storage)), days: 7 });
   sensors.record('gw/kitchen-sensor', 'Kitchen sensor', 'Kitchen', { temperature: 21.5, humidity: 48, co2: 1320 }, at - 1_200_000);
   sensors.record('gw/kitchen-sensor', 'Kitchen sensor', 'Kitchen', { temperature: 21.7, humidity: 47, co2: 900 }, at);
   sensors.stop();
@@ -95,7 +99,7 @@ export function storedHashes(storage: string): string[] {
     else if (Array.isArray(value)) value.forEach((v) => walk(v));
     else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, k);
   };
-  for (const file of [accountsFile(storage), googleTokensFile(storage)]) {
+  for (const file of [accountsFile(blockDir(storage)), googleTokensFile(blockDir(storage))]) {
     try {
       walk(JSON.parse(readFileSync(file, 'utf8')));
     } catch {
@@ -107,7 +111,7 @@ export function storedHashes(storage: string): string[] {
 
 /** The text of every file in the plugin's directory, joined. */
 export function pluginFilesText(storage: string): string {
-  const dir = pluginDataDir(storage);
+  const dir = blockDir(storage);
   return readdirSync(dir)
     .map((name) => readFileSync(join(dir, name), 'utf8'))
     .join('\n');
@@ -157,4 +161,18 @@ export async function runCli(
   // Let the PassThrough streams deliver what was written.
   await new Promise((r) => setImmediate(r));
   return { code, out: io.out, err: io.err, questions: io.questions, ms: Date.now() - started };
+}
+
+/** `privacy export --user` of a storage with one block: the scope and that block's part (block, account, google). */
+export function personPart(exported: unknown): Record<string, unknown> {
+  const doc = exported as { scope: string; blocks: Array<Record<string, unknown>> };
+  if (doc.blocks.length !== 1) throw new Error(`expected the person in one block, got ${doc.blocks.length}`);
+  return { scope: doc.scope, ...doc.blocks[0] };
+}
+
+/** `privacy export` of a storage with only the block "default": the document with that block's files as `files`. */
+export function bridgePart(exported: unknown): Record<string, unknown> {
+  const doc = exported as { blocks: Record<string, { files: unknown }> };
+  if (Object.keys(doc.blocks).join() !== 'default') throw new Error(`expected only the block "default", got ${Object.keys(doc.blocks).join(', ')}`);
+  return { ...doc, files: doc.blocks['default']?.files };
 }

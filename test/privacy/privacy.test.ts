@@ -10,13 +10,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openClimateStore } from '../../src/climate/store.js';
 import { AccountStore } from '../../src/google/accounts.js';
 import { GoogleHome } from '../../src/google/index.js';
-import { accountsFile, googleTokensFile, pluginDataDir } from '../../src/google/paths.js';
+import { accountsFile, googleTokensFile } from '../../src/google/paths.js';
 import { GoogleTokenStore, readTokensFile } from '../../src/google/token-store.js';
 import { Home } from '../../src/home/model.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
 import { silentLogger } from '../../src/logger.js';
 import { fulfill, googleConfig, intents, link } from '../google/helpers/bed.js';
-import { pluginFilesText, populatedStorage, runCli, storedHashes, TEST_SCRYPT, type Fixture } from './fixture.js';
+import { blockDir, bridgePart, personPart, pluginFilesText, populatedStorage, runCli, storedHashes, TEST_SCRYPT, type Fixture } from './fixture.js';
 
 let fixture: Fixture;
 beforeEach(async () => {
@@ -25,7 +25,7 @@ beforeEach(async () => {
 afterEach(() => rmSync(fixture.storage, { recursive: true, force: true }));
 
 const tokensOf = (storage: string) => {
-  const doc = readTokensFile(googleTokensFile(storage));
+  const doc = readTokensFile(googleTokensFile(blockDir(storage)));
   if (typeof doc === 'string') throw new Error(`google-tokens.json is ${doc}`);
   return doc;
 };
@@ -35,7 +35,7 @@ describe('privacy export --user', () => {
     const { code, out, err } = await runCli(fixture.storage, ['privacy', 'export', '--user', 'Anna']);
     expect(err).toBe('');
     expect(code).toBe(0);
-    const data = JSON.parse(out) as {
+    const data = personPart(JSON.parse(out)) as unknown as {
       scope: string;
       account: Record<string, unknown>;
       google: { links: Array<{ id: string; createdAt: string; lastUsedAt: string; accessTokens: Array<{ expiresAt: string }> }>; pendingAuthorizationCodes: unknown[] };
@@ -65,7 +65,7 @@ describe('privacy export --user', () => {
   });
 
   it("shows a guest's pending authorization code by its expiry", async () => {
-    const data = JSON.parse((await runCli(fixture.storage, ['privacy', 'export', '--user', 'ben'])).out) as {
+    const data = personPart(JSON.parse((await runCli(fixture.storage, ['privacy', 'export', '--user', 'ben'])).out)) as unknown as {
       google: { links: unknown[]; pendingAuthorizationCodes: Array<{ expiresAt: string; redirectUri: string; code: string }> };
     };
     expect(data.google.links).toHaveLength(1);
@@ -82,10 +82,10 @@ describe('privacy export --user', () => {
 describe('privacy export (the whole bridge)', () => {
   it('copies every plugin file with hashes redacted, and only our accessories from the cache', async () => {
     // An earlier corrupt accounts file moved aside by the plugin: described, never printed.
-    writeFileSync(join(pluginDataDir(fixture.storage), 'accounts.json.corrupt-2025-01-01T00-00-00-000Z'), '{"accounts":[{"password":{"hash":"c29tZS1vbGQtaGFzaA=="');
+    writeFileSync(join(blockDir(fixture.storage), 'accounts.json.corrupt-2025-01-01T00-00-00-000Z'), '{"accounts":[{"password":{"hash":"c29tZS1vbGQtaGFzaA=="');
     const { code, out } = await runCli(fixture.storage, ['privacy', 'export']);
     expect(code).toBe(0);
-    const data = JSON.parse(out) as { scope: string; files: Record<string, unknown>; homebridgeAccessoryCache: Record<string, Array<{ plugin: string }>> };
+    const data = bridgePart(JSON.parse(out)) as unknown as { scope: string; files: Record<string, unknown>; homebridgeAccessoryCache: Record<string, Array<{ plugin: string }>> };
     expect(data.scope).toBe('bridge');
     expect(Object.keys(data.files).sort()).toEqual([
       'accounts.json',
@@ -114,9 +114,9 @@ describe('privacy export (the whole bridge)', () => {
 
   it('never prints a secret from another JSON file someone put into the folder', async () => {
     const key = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
-    writeFileSync(join(pluginDataDir(fixture.storage), 'homegraph-key.json'), JSON.stringify({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com', private_key: key, nested: { clientSecret: 'a-client-secret-123456' } }));
+    writeFileSync(join(blockDir(fixture.storage), 'homegraph-key.json'), JSON.stringify({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com', private_key: key, nested: { clientSecret: 'a-client-secret-123456' } }));
     const { out } = await runCli(fixture.storage, ['privacy', 'export']);
-    const data = JSON.parse(out) as { files: Record<string, unknown> };
+    const data = bridgePart(JSON.parse(out)) as unknown as { files: Record<string, unknown> };
     expect(data.files['homegraph-key.json']).toEqual({ type: 'service_account', client_email: 'x@y.iam.gserviceaccount.com', private_key: '[secret]', nested: { clientSecret: '[secret]' } });
     expect(out).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7');
     expect(out).not.toContain('a-client-secret-123456');
@@ -125,7 +125,7 @@ describe('privacy export (the whole bridge)', () => {
   it('is an empty export for a bridge that stored nothing', async () => {
     const empty = join(fixture.storage, 'empty');
     mkdirSync(empty);
-    const data = JSON.parse((await runCli(empty, ['privacy', 'export'])).out) as { files: object; homebridgeAccessoryCache: object };
+    const data = bridgePart(JSON.parse((await runCli(empty, ['privacy', 'export'])).out)) as unknown as { files: object; homebridgeAccessoryCache: object };
     expect(data.files).toEqual({});
     expect(data.homebridgeAccessoryCache).toEqual({});
   });
@@ -135,7 +135,7 @@ describe('privacy erase --user', () => {
   it('removes the account, links, tokens and codes when no Homebridge runs (after waiting for one)', async () => {
     const benId = fixture.ids['ben'] ?? '';
     // A leftover of an account removed while nothing ran: not ben's, not this command's business.
-    new GoogleTokenStore(googleTokensFile(fixture.storage), Date.now).createLink('old-refresh-token', { userId: 'u-0000000000000000', clientId: 'c', scope: undefined });
+    new GoogleTokenStore(googleTokensFile(blockDir(fixture.storage)), Date.now).createLink('old-refresh-token', { userId: 'u-0000000000000000', clientId: 'c', scope: undefined });
     const bensHashes = tokensOf(fixture.storage)
       .links.filter((l) => l.userId === benId)
       .map((l) => l.refreshHash);
@@ -153,7 +153,7 @@ describe('privacy erase --user', () => {
     const tokens = tokensOf(fixture.storage);
     expect(tokens.links.filter((l) => l.userId === fixture.ids['anna'])).toHaveLength(2);
     expect(tokens.accessTokens.filter((t) => t.userId === fixture.ids['anna'])).toHaveLength(2);
-    expect(new AccountStore(accountsFile(fixture.storage)).list().map((a) => a.name)).toEqual(['anna', 'carl']);
+    expect(new AccountStore(accountsFile(blockDir(fixture.storage))).list().map((a) => a.name)).toEqual(['anna', 'carl']);
   });
 
   it('for someone never linked, removes the account without waiting', async () => {
@@ -166,7 +166,7 @@ describe('privacy erase --user', () => {
 
   it('while the Google endpoint runs: the server revokes the tokens itself, and they stop working at once', async () => {
     const home = new Home({ log: silentLogger });
-    const google = new GoogleHome({ home, log: silentLogger, config: googleConfig(), storagePath: fixture.storage, tuning: { scrypt: TEST_SCRYPT } });
+    const google = new GoogleHome({ home, log: silentLogger, config: googleConfig(), storageDir: blockDir(fixture.storage), tuning: { scrypt: TEST_SCRYPT } });
     const { url } = await google.start();
     try {
       const ben = await link(url, 'ben', 'ben-password');
@@ -190,23 +190,23 @@ describe('privacy erase --user', () => {
     expect(await runCli(fixture.storage, ['privacy', 'erase', '--user', 'anna'])).toMatchObject({ code: 1, err: expect.stringContaining('remove the 2 guest(s) first') });
     expect(await runCli(fixture.storage, ['privacy', 'erase', '--user', 'nobody'])).toMatchObject({ code: 1, err: expect.stringContaining('no account named "nobody"') });
     expect(await runCli(fixture.storage, ['privacy', 'erase'])).toMatchObject({ code: 2 });
-    expect(new AccountStore(accountsFile(fixture.storage)).list()).toHaveLength(3);
+    expect(new AccountStore(accountsFile(blockDir(fixture.storage))).list()).toHaveLength(3);
   });
 
   it('reports a token file it cannot read instead of claiming success', async () => {
-    writeFileSync(googleTokensFile(fixture.storage), '{ not json');
+    writeFileSync(googleTokensFile(blockDir(fixture.storage)), '{ not json');
     const result = await runCli(fixture.storage, ['privacy', 'erase', '--user', 'ben']);
     expect(result.code).toBe(1);
     expect(result.out).toContain('cannot be read, so it may still hold token hashes');
-    expect(readFileSync(googleTokensFile(fixture.storage), 'utf8')).toBe('{ not json'); // never moved aside by the CLI
+    expect(readFileSync(googleTokensFile(blockDir(fixture.storage)), 'utf8')).toBe('{ not json'); // never moved aside by the CLI
   });
 });
 
 describe('privacy reset', () => {
   const expectUntouched = (storage: string) => {
-    expect(new AccountStore(accountsFile(storage)).list()).toHaveLength(3);
+    expect(new AccountStore(accountsFile(blockDir(storage))).list()).toHaveLength(3);
     expect(tokensOf(storage).links).toHaveLength(3);
-    expect(openHomeStateFile(storage, silentLogger).value.virtualAway).toBe(true);
+    expect(openHomeStateFile(blockDir(storage), silentLogger).value.virtualAway).toBe(true);
   };
 
   it('needs --yes when nobody can confirm, and a "yes" typed at a terminal', async () => {
@@ -220,11 +220,11 @@ describe('privacy reset', () => {
     expectUntouched(fixture.storage);
     const confirmed = await runCli(fixture.storage, ['privacy', 'reset'], { interactive: true, answers: ['yes'] });
     expect(confirmed.code).toBe(0);
-    expect(new AccountStore(accountsFile(fixture.storage)).list().map((a) => a.name)).toEqual(['anna']);
+    expect(new AccountStore(accountsFile(blockDir(fixture.storage))).list().map((a) => a.name)).toEqual(['anna']);
   });
 
   it('removes guests, links, tokens, climate history and memory, departure and room switches; keeps the admin as a new person', async () => {
-    const dir = pluginDataDir(fixture.storage);
+    const dir = blockDir(fixture.storage);
     writeFileSync(join(dir, 'google-tokens.json.corrupt-2025-01-01T00-00-00-000Z'), 'old');
     writeFileSync(join(dir, '.climate-history.json.123.456.tmp'), '[]');
     const oldIds = Object.values(fixture.ids);
@@ -239,19 +239,19 @@ describe('privacy reset', () => {
     expect(out).toMatch(/Google Cloud project/);
     expect(out).toMatch(/gateway/);
 
-    const accounts = new AccountStore(accountsFile(fixture.storage), { scrypt: TEST_SCRYPT });
+    const accounts = new AccountStore(accountsFile(blockDir(fixture.storage)), { scrypt: TEST_SCRYPT });
     expect(accounts.list()).toHaveLength(1);
     const admin = accounts.admin;
     expect(admin?.name).toBe('anna');
     expect(oldIds).not.toContain(admin?.id);
     expect(await accounts.verify('anna', 'anna-password')).toBeDefined();
-    expect(existsSync(googleTokensFile(fixture.storage))).toBe(false);
+    expect(existsSync(googleTokensFile(blockDir(fixture.storage)))).toBe(false);
     const text = pluginFilesText(fixture.storage);
     for (const id of oldIds) expect(text).not.toContain(id);
     expect(text).not.toContain('Kitchen');
     // The plugin's own modules start from their defaults; the gateway ids (HomeKit identities) stay.
-    expect(openHomeStateFile(fixture.storage, silentLogger).value).toEqual({ virtualAway: false, roomClimateEnabled: {}, gatewayIds: { velux: 'gw-1234' } });
-    const climate = openClimateStore(fixture.storage, silentLogger);
+    expect(openHomeStateFile(blockDir(fixture.storage), silentLogger).value).toEqual({ virtualAway: false, roomClimateEnabled: {}, gatewayIds: { velux: 'gw-1234' } });
+    const climate = openClimateStore(blockDir(fixture.storage), silentLogger);
     expect(climate.history).toEqual([]);
     expect(climate.memory).toEqual({ rooms: {}, devices: {} });
   });
@@ -280,7 +280,7 @@ describe('privacy reset', () => {
 
     it("the plugin's Google endpoint answers", async () => {
       const home = new Home({ log: silentLogger });
-      const google = new GoogleHome({ home, log: silentLogger, config: googleConfig(), storagePath: fixture.storage, tuning: { scrypt: TEST_SCRYPT } });
+      const google = new GoogleHome({ home, log: silentLogger, config: googleConfig(), storageDir: blockDir(fixture.storage), tuning: { scrypt: TEST_SCRYPT } });
       const { port } = await google.start();
       try {
         writeFileSync(

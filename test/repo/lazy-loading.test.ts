@@ -38,7 +38,7 @@ const result = validateConfig({ platform: 'VeluxClimate', gateways: [{ name: 'Ho
 if (!result.ok) throw new Error(result.problems.join('; '));
 out.validated = await packages();
 const { createGateway } = await import('./dist/gateway/transports.js');
-await createGateway(result.config.gateways[0], { log: console, storagePath: '/nonexistent' });
+await createGateway(result.config.gateways[0], { log: console, storageDir: '/nonexistent' });
 out.mqttGateway = await packages();
 port1.close();
 console.log(JSON.stringify(out));

@@ -216,23 +216,23 @@ describe('corrupt files at start-up', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'home-state.json'), content);
     const log = recordingLogger();
-    const file = openHomeStateFile(storage, log);
+    const file = openHomeStateFile(join(storage, 'velux-climate'), log);
     expect(file.value).toEqual({ virtualAway: false, roomClimateEnabled: {} });
     expect(readdirSync(dir).filter((f) => f.startsWith('home-state.json.corrupt-'))).toHaveLength(1);
     expect(log.text('error')).toEqual([expect.stringContaining('home-state.json')]);
     file.update(() => ({ virtualAway: true, roomClimateEnabled: { Kitchen: false } }));
-    expect(openHomeStateFile(storage, recordingLogger()).value).toEqual({ virtualAway: true, roomClimateEnabled: { Kitchen: false } });
+    expect(openHomeStateFile(join(storage, 'velux-climate'), recordingLogger()).value).toEqual({ virtualAway: true, roomClimateEnabled: { Kitchen: false } });
   });
 
   it('openHomeStateFile: a directory where the file should be is moved aside too', () => {
     const storage = tempDir('vc-home-dir-');
     mkdirSync(join(storage, 'velux-climate', 'home-state.json'), { recursive: true });
     const log = recordingLogger();
-    const file = openHomeStateFile(storage, log);
+    const file = openHomeStateFile(join(storage, 'velux-climate'), log);
     expect(file.value).toEqual({ virtualAway: false, roomClimateEnabled: {} });
     expect(log.text('error')).toHaveLength(1);
     file.update(() => ({ virtualAway: true, roomClimateEnabled: {} }));
-    expect(openHomeStateFile(storage, recordingLogger()).value.virtualAway).toBe(true);
+    expect(openHomeStateFile(join(storage, 'velux-climate'), recordingLogger()).value.virtualAway).toBe(true);
   });
 
   it(`openHomeStateFile: any content either reads as written or is moved aside for the defaults (${fuzzRuns(200)} cases)`, () => {
@@ -267,7 +267,7 @@ describe('corrupt files at start-up', () => {
         for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true });
         writeFileSync(join(dir, 'home-state.json'), written);
         const log = recordingLogger();
-        const file = openHomeStateFile(storage, log);
+        const file = openHomeStateFile(join(storage, 'velux-climate'), log);
         const expected = valid(Buffer.from(written).toString('utf8'));
         if (expected) {
           expect(file.value).toEqual(expected);
@@ -292,11 +292,11 @@ describe('corrupt files at start-up', () => {
     const leftover = join(dir, '.home-state.json.4242.1700000000000.tmp');
     writeFileSync(leftover, '{"virtualAway":false,"roomClim');
     const log = recordingLogger();
-    const file = openHomeStateFile(storage, log);
+    const file = openHomeStateFile(join(storage, 'velux-climate'), log);
     expect(file.value).toEqual({ virtualAway: true, roomClimateEnabled: { Attic: false } });
     expect(log.lines).toEqual([]);
     file.update((s) => ({ ...s, virtualAway: false }));
-    expect(openHomeStateFile(storage, recordingLogger()).value).toEqual({ virtualAway: false, roomClimateEnabled: { Attic: false } });
+    expect(openHomeStateFile(join(storage, 'velux-climate'), recordingLogger()).value).toEqual({ virtualAway: false, roomClimateEnabled: { Attic: false } });
     // ...and the leftover is cleaned up instead of piling up across crashes.
     expect(existsSync(leftover)).toBe(false);
   });

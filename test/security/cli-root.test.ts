@@ -65,12 +65,19 @@ describe.runIf(asRoot)('velux-climate run as root', () => {
     const storage = nobodysStorage();
     const secret = join(base, 'secret.json');
     writeFileSync(secret, '{"version":1,"accounts":[]}\n', { mode: 0o644 });
-    mkdirSync(join(storage, 'velux-climate'), { mode: 0o700 });
+    mkdirSync(join(storage, 'velux-climate', 'default'), { recursive: true, mode: 0o700 });
     chownSync(join(storage, 'velux-climate'), NOBODY, NOBODY);
-    symlinkSync(secret, join(storage, 'velux-climate', 'accounts.json'));
+    chownSync(join(storage, 'velux-climate', 'default'), NOBODY, NOBODY);
+    symlinkSync(secret, join(storage, 'velux-climate', 'default', 'accounts.json'));
     const run = await velux(['--storage', storage, 'users', 'add', 'anna'], 'anna-password\n');
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/accounts\.json is a symbolic link; refusing to use it/);
+    expect(run.stderr).toMatch(/default\/accounts\.json is a symbolic link; refusing to use it/);
+    // The same link in a storage folder of v0.1/v0.2 (files directly in velux-climate/).
+    rmSync(join(storage, 'velux-climate', 'default'), { recursive: true });
+    symlinkSync(secret, join(storage, 'velux-climate', 'accounts.json'));
+    const old = await velux(['--storage', storage, 'users', 'add', 'anna'], 'anna-password\n');
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/velux-climate\/accounts\.json is a symbolic link; refusing to use it/);
     expect(statSync(secret)).toMatchObject({ uid: 0, gid: 0 });
     expect(readFileSync(secret, 'utf8')).toBe('{"version":1,"accounts":[]}\n');
   });
@@ -79,7 +86,9 @@ describe.runIf(asRoot)('velux-climate run as root', () => {
     const storage = nobodysStorage();
     const run = await velux(['--storage', storage, 'users', 'add', 'anna'], 'anna-password\n');
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    const dir = join(storage, 'velux-climate');
+    expect(statSync(join(storage, 'velux-climate'))).toMatchObject({ uid: NOBODY, gid: NOBODY });
+    expect(statSync(join(storage, 'velux-climate')).mode & 0o777).toBe(0o700);
+    const dir = join(storage, 'velux-climate', 'default');
     expect(statSync(dir)).toMatchObject({ uid: NOBODY, gid: NOBODY });
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'accounts.json'))).toMatchObject({ uid: NOBODY, gid: NOBODY });
@@ -91,6 +100,6 @@ describe.runIf(asRoot)('velux-climate run as root', () => {
     const refused = await velux(['--storage', locked, 'users', 'add', 'ben'], 'ben-password\n');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/EACCES|permission denied/i);
-    expect(existsSync(join(locked, 'velux-climate', 'accounts.json'))).toBe(false);
+    expect(existsSync(join(locked, 'velux-climate', 'default', 'accounts.json'))).toBe(false);
   });
 });

@@ -327,7 +327,7 @@ describe('a full run with Homebridge', () => {
     for (const file of files) places.push({ where: relative(storage, file), text: readFileSync(file, 'latin1') });
     // The storage directory really holds what the plugin and Homebridge write.
     const names = files.map((f) => relative(storage, f));
-    expect(names).toEqual(expect.arrayContaining(['velux-climate/accounts.json', 'velux-climate/google-tokens.json', 'accessories/cachedAccessories']));
+    expect(names).toEqual(expect.arrayContaining(['velux-climate/default/accounts.json', 'velux-climate/default/google-tokens.json', 'accessories/cachedAccessories']));
     expect(names.some((n) => n.startsWith('persist/'))).toBe(true);
 
     const leaks: string[] = [];

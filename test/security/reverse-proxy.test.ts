@@ -82,7 +82,7 @@ async function startEndpoint() {
   const accounts = new AccountStore(accountsFile(storage), { scrypt: TEST_SCRYPT });
   await accounts.add('anna', 'anna-password');
   const log = recordingLogger();
-  const google = new GoogleHome({ home: new Home({ log }), log, config: googleConfig({ trustProxy: true }), storagePath: storage, tuning: { scrypt: TEST_SCRYPT } });
+  const google = new GoogleHome({ home: new Home({ log }), log, config: googleConfig({ trustProxy: true }), storageDir: storage, tuning: { scrypt: TEST_SCRYPT } });
   const { port } = await google.start();
   return { port, log, stop: () => google.stop() };
 }

@@ -29,6 +29,7 @@ export const UNTOUCHED_BLOCKS: Array<{ name: string; block: Block }> = [
     name: 'everything set, booleans against their defaults',
     block: {
       name: 'Roof',
+      id: 'roof',
       gateways: [
         { type: 'mqtt', name: 'Attic', url: 'mqtt://10.0.0.5:1883', baseTopic: 'attic' },
         {

@@ -69,7 +69,8 @@ export interface Kix300GatewayOptions {
   config: HomekitGatewayConfig;
   log: Logger;
   /** Homebridge's storage path (the pairing keys go to <storage>/velux-climate/). */
-  storagePath: string;
+  /** The platform block's storage folder (the pairing keys live there). */
+  storageDir: string;
   timing?: Partial<Kix300Timing>;
   /** mDNS lookup, replaceable in tests. */
   discover?: (timeoutMs: number) => Promise<DiscoveredGateway[]>;
@@ -105,7 +106,7 @@ export class Kix300Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     this.key = homekitGatewayKey(options.config.name);
     this.timing = { ...DEFAULT_KIX300_TIMING, ...options.timing };
     this.reconnectDelay = this.timing.reconnectMinMs;
-    this.store = new PairingStore(options.storagePath, options.log);
+    this.store = new PairingStore(options.storageDir, options.log);
   }
 
   get online(): boolean {

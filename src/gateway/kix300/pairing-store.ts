@@ -1,7 +1,7 @@
 /**
  * The plugin's HomeKit pairings with VELUX ACTIVE gateways: after the first pairing with the
  * setup code, the controller's long-term keys (its private key included) let the plugin
- * connect without the code. One file, `<storage>/velux-climate/homekit-pairings.json`,
+ * connect without the code. One file per platform block, `<storage>/velux-climate/<block id>/homekit-pairings.json`,
  * mode 0600, written atomically; never logged; redacted by `privacy export`, deleted by
  * `privacy reset` (docs/privacy.md).
  */
@@ -9,7 +9,6 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../logger.js';
 import { readJsonFile, writeFileAtomic } from '../../storage/json-file.js';
-import { pluginStorageDir } from '../../storage/paths.js';
 
 export const PAIRINGS_FILE = 'homekit-pairings.json';
 
@@ -37,8 +36,9 @@ interface PairingsDocument {
 
 const KEY_FIELDS = ['AccessoryPairingID', 'AccessoryLTPK', 'iOSDevicePairingID', 'iOSDeviceLTSK', 'iOSDeviceLTPK'] as const;
 
-export function pairingsPath(storagePath: string): string {
-  return join(pluginStorageDir(storagePath), PAIRINGS_FILE);
+/** The pairings file in a block's storage folder (storage/paths.ts pluginStorageDir). */
+export function pairingsPath(storageDir: string): string {
+  return join(storageDir, PAIRINGS_FILE);
 }
 
 function validate(value: unknown): PairingsDocument | undefined {
@@ -58,10 +58,10 @@ export class PairingStore {
   private readonly path: string;
 
   constructor(
-    storagePath: string,
+    storageDir: string,
     private readonly log?: Logger,
   ) {
-    this.path = pairingsPath(storagePath);
+    this.path = pairingsPath(storageDir);
   }
 
   /** Read fresh every time: the file is small and the CLI may have reset it meanwhile. */

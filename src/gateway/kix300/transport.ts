@@ -9,7 +9,7 @@ import { homekitGatewayKey } from './key.js';
 export const kix300Transport: Transport<HomekitGatewayConfig> = {
   type: 'homekit',
   fields: ['setupCode', 'host', 'port', 'devices'],
-  create: async (config, { log, storagePath }) => new (await import('./kix300-gateway.js')).Kix300Gateway({ config, log, storagePath }),
+  create: async (config, { log, storageDir }) => new (await import('./kix300-gateway.js')).Kix300Gateway({ config, log, storageDir }),
   validate(entries) {
     const problems: string[] = [];
     const keys = new Map<string, number>();

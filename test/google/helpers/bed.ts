@@ -208,7 +208,7 @@ export async function startBed(options: BedOptions = {}): Promise<Bed> {
   const google = new GoogleHome({
     home,
     log,
-    storagePath: storage,
+    storageDir: storage,
     config: googleConfig({
       pin: options.pin,
       ...(homegraph ? { serviceAccountKeyFile: homegraph.writeKeyFile(storage), homegraphUrl: homegraph.url } : {}),

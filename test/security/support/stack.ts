@@ -45,7 +45,7 @@ export async function startClockedStack(options: { pin?: string; names?: string[
   const google = new GoogleHome({
     home,
     log,
-    storagePath: storage,
+    storageDir: storage,
     config: googleConfig({ pin: options.pin, trustProxy: options.trustProxy ?? true }),
     now: () => Date.now() + offset,
     tuning: { scrypt: TEST_SCRYPT },
