@@ -80,7 +80,7 @@ try {
   });
   await hb.waitForOutput(/devices in \d+ rooms are ready/, 90_000);
   // The floor uses the plugin's pairing (a second session of the same controller).
-  const stored = JSON.parse(readFileSync(join(hb.storagePath, 'velux-climate', 'homekit-pairings.json'), 'utf8'));
+  const stored = JSON.parse(readFileSync(join(hb.storagePath, 'velux-climate', 'default', 'homekit-pairings.json'), 'utf8'));
   const keysFile = join(tempDir('velux-bench-kix-keys-'), 'keys.json');
   writeFileSync(keysFile, JSON.stringify(Object.values(stored.gateways)[0].keys), { mode: 0o600 });
   const floorPort = await freePort();
