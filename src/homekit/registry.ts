@@ -6,11 +6,13 @@
  * - Cached accessories answer "No Response" until their device is known again.
  * - A cached device accessory is removed only after its gateway's device list has arrived;
  *   home-wide ones (virtual departure switch, rooms, rain) only after every gateway's list.
- * - A HomeKit bridge holds at most 149 accessories: the rest are left out with one log line.
+ * - A HomeKit bridge holds at most 149 accessories: the rest are left out with one log line
+ *   (bridge-limit.ts).
  */
 import type { API, PlatformAccessory } from 'homebridge';
 import type { Home, HomeDevice, HomeEvents } from '../home/model.js';
 import { Subscriptions } from '../events.js';
+import { BridgeLimit } from './bridge-limit.js';
 import type { Logger } from '../logger.js';
 import { markUnavailable } from './bindings.js';
 import type { AccessoryContext, AccessoryRole } from './context.js';
@@ -24,15 +26,11 @@ import { RoomClimateHandler } from './room-climate.js';
 import { DEFAULT_CO2_LIMIT } from './sensor.js';
 import type { SensorHistory } from '../history/sensor-history.js';
 
-/** HAP-NodeJS refuses more bridged accessories than this on one bridge (HomeKit's limit is 150 including the bridge). */
-export const MAX_BRIDGED_ACCESSORIES = 149;
 /**
  * How long a rain accessory without any rain source is kept after every device list arrived:
  * a gateway's weather report may arrive just after its device list.
  */
 export const RAIN_SWEEP_DELAY_MS = 5000;
-/** The bridge-limit line is logged once things settle, so a start-up burst gives one line, not several. */
-export const LEFT_OUT_LOG_DELAY_MS = 1000;
 
 export interface HomeKitAccessoriesOptions {
   api: API;
@@ -51,22 +49,6 @@ interface Entry {
   role: AccessoryRole;
 }
 
-interface LeftOut {
-  name: string;
-  /** Tries again to add it (when there is room). */
-  retry: () => void;
-}
-
-/** The one log line when accessories do not fit on the bridge; exported for the docs and tests. */
-export function bridgeLimitMessage(platformName: string, leftOut: readonly string[], total: number): string {
-  const shown = leftOut.slice(0, 3).map((n) => `"${n}"`);
-  const names = leftOut.length > 3 ? `${shown.join(', ')} and ${leftOut.length - 3} more` : shown.join(', ');
-  return (
-    `HomeKit allows at most ${MAX_BRIDGED_ACCESSORIES} accessories per bridge: ${leftOut.length} of ${total} accessories ` +
-    `were left out (${names}). To publish them all, split your gateways over several "${platformName}" platform blocks, ` +
-    `each with its own "id" and child bridge ("_bridge"), so that none has more than ${MAX_BRIDGED_ACCESSORIES} accessories.`
-  );
-}
 
 export class HomeKitAccessories {
   private readonly api: API;
@@ -81,15 +63,13 @@ export class HomeKitAccessories {
   private readonly cached = new Map<string, VeluxAccessory>();
   /** Bound accessories by UUID: on the bridge, or about to be registered. */
   private readonly entries = new Map<string, Entry>();
-  private readonly leftOut = new Map<string, LeftOut>();
+  private readonly bridgeLimit: BridgeLimit;
   private toRegister: VeluxAccessory[] = [];
   private flushScheduled = false;
   /** Gateways whose device list has been applied at least once since start. */
   private readonly listed = new Set<string>();
   private readonly listeners: Subscriptions<HomeEvents>;
   private rainSweepTimer?: NodeJS.Timeout;
-  private leftOutLogTimer?: NodeJS.Timeout;
-  private loggedLeftOut = 0;
   private started = false;
 
   constructor(options: HomeKitAccessoriesOptions) {
@@ -101,6 +81,7 @@ export class HomeKitAccessories {
     this.co2Limit = options.co2Limit ?? (() => DEFAULT_CO2_LIMIT);
     this.deps = { api: this.api, log: this.log, home: this.home, sensorHistory: options.sensorHistory };
     this.listeners = new Subscriptions(this.home);
+    this.bridgeLimit = new BridgeLimit(this.log, this.platformName, () => this.accessoryCount);
   }
 
   /** Homebridge hands over each cached accessory before `didFinishLaunching`. */
@@ -139,7 +120,7 @@ export class HomeKitAccessories {
   stop(): void {
     this.listeners.clear();
     clearTimeout(this.rainSweepTimer);
-    clearTimeout(this.leftOutLogTimer);
+    this.bridgeLimit.stop();
     for (const entry of this.entries.values()) entry.handler.dispose();
     this.started = false;
   }
@@ -151,7 +132,7 @@ export class HomeKitAccessories {
 
   /** Names of the accessories that did not fit on the bridge. */
   get leftOutNames(): string[] {
-    return [...this.leftOut.values()].map((l) => l.name);
+    return this.bridgeLimit.names;
   }
 
   /** The bound accessory for a home device, if it is published. */
@@ -204,9 +185,9 @@ export class HomeKitAccessories {
       }
     }
     this.reconcileHomeAccessories();
-    this.retryLeftOut();
+    this.bridgeLimit.retry();
     this.flush();
-    this.logLeftOut();
+    this.bridgeLimit.scheduleLog();
   }
 
   /** Virtual departure switch, room climate accessories and rain, as the home is now. */
@@ -231,9 +212,9 @@ export class HomeKitAccessories {
       this.rainSweepTimer = setTimeout(() => {
         if (hasRainSource(this.home)) return;
         this.remove(this.uuid(uuidSeed.rain()));
-        this.retryLeftOut();
+        this.bridgeLimit.retry();
         this.flush();
-        this.logLeftOut();
+        this.bridgeLimit.scheduleLog();
       }, RAIN_SWEEP_DELAY_MS);
       this.rainSweepTimer.unref?.();
     }
@@ -310,14 +291,14 @@ export class HomeKitAccessories {
     if (accessory) {
       this.cached.delete(uuid);
     } else {
-      if (this.accessoryCount >= MAX_BRIDGED_ACCESSORIES) {
-        if (!this.leftOut.has(uuid)) this.leftOut.set(uuid, { name, retry });
+      if (this.bridgeLimit.full) {
+        this.bridgeLimit.leaveOut(uuid, name, retry);
         return;
       }
       accessory = new this.api.platformAccessory<AccessoryContext>(name, uuid, category);
       this.toRegister.push(accessory);
     }
-    this.leftOut.delete(uuid);
+    this.bridgeLimit.forget(uuid);
     accessory.context.role = role;
     const handler = createHandler(accessory);
     this.entries.set(uuid, { handler, role });
@@ -327,7 +308,7 @@ export class HomeKitAccessories {
 
   /** Unbinds and unregisters an accessory (cached, bound or not yet registered). */
   private remove(uuid: string): void {
-    this.leftOut.delete(uuid);
+    this.bridgeLimit.forget(uuid);
     const entry = this.entries.get(uuid);
     const accessory = entry?.handler.accessory ?? this.cached.get(uuid);
     entry?.handler.dispose();
@@ -344,15 +325,7 @@ export class HomeKitAccessories {
         this.log.debug(`"${accessory.displayName}" was not on the bridge: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.retryLeftOut();
-  }
-
-  private retryLeftOut(): void {
-    for (const [uuid, leftOut] of [...this.leftOut]) {
-      if (this.accessoryCount >= MAX_BRIDGED_ACCESSORIES) break;
-      this.leftOut.delete(uuid);
-      leftOut.retry();
-    }
+    this.bridgeLimit.retry();
   }
 
   private scheduleFlush(): void {
@@ -361,7 +334,7 @@ export class HomeKitAccessories {
     setImmediate(() => {
       this.flushScheduled = false;
       this.flush();
-      this.logLeftOut();
+      this.bridgeLimit.scheduleLog();
     });
   }
 
@@ -383,23 +356,6 @@ export class HomeKitAccessories {
 
   private persist(accessory: VeluxAccessory): void {
     if (!this.toRegister.includes(accessory)) this.api.updatePlatformAccessories([accessory]);
-  }
-
-  private logLeftOut(): void {
-    clearTimeout(this.leftOutLogTimer);
-    this.leftOutLogTimer = setTimeout(() => this.logLeftOutNow(), LEFT_OUT_LOG_DELAY_MS);
-    this.leftOutLogTimer.unref?.();
-  }
-
-  private logLeftOutNow(): void {
-    const count = this.leftOut.size;
-    if (count === this.loggedLeftOut) return;
-    this.loggedLeftOut = count;
-    if (count === 0) {
-      this.log.info('All accessories fit on the HomeKit bridge again.');
-      return;
-    }
-    this.log.warn(bridgeLimitMessage(this.platformName, this.leftOutNames, this.accessoryCount + count));
   }
 
   // ---- lookups ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { positionStateOf } from '../../src/homekit/cover.js';
 import { DAY_MS, PeakWindow } from '../../src/homekit/peak-window.js';
-import { bridgeLimitMessage, MAX_BRIDGED_ACCESSORIES } from '../../src/homekit/registry.js';
+import { bridgeLimitMessage, MAX_BRIDGED_ACCESSORIES } from '../../src/homekit/bridge-limit.js';
 
 describe('positionStateOf', () => {
   it('follows the reported motion', () => {
