@@ -14,6 +14,7 @@ import {
   accessorySerial,
   findCharacteristic,
   HapController,
+  HOMEBRIDGE_VERSION,
   startHomebridge,
   type HapAccessory,
   type RunningHomebridge,
@@ -44,7 +45,7 @@ interface HapEvent {
   value: unknown;
 }
 
-describe('HomeKit end to end (Homebridge child process + HAP controller)', () => {
+describe(`HomeKit end to end (Homebridge ${HOMEBRIDGE_VERSION} child process + HAP controller)`, () => {
   let broker: TestBroker;
   let sim: SimulatedHome;
   let homebridge: RunningHomebridge | undefined;

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,17 @@ type HttpClientInstance = InstanceType<typeof HttpClient>;
 export type PairingData = NonNullable<ReturnType<HttpClientInstance['getLongTermData']>>;
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const HOMEBRIDGE_BIN = join(REPO_ROOT, 'node_modules', 'homebridge', 'bin', 'homebridge.js');
+/**
+ * The Homebridge package the tests run: the devDependency (2.x), or another installed copy named
+ * by TEST_HOMEBRIDGE_DIR (its package folder), e.g. Homebridge 1.8 in .ci/run:
+ * `npm install --prefix /tmp/hb18 homebridge@~1.8` and TEST_HOMEBRIDGE_DIR=/tmp/hb18/node_modules/homebridge.
+ */
+export const HOMEBRIDGE_DIR = process.env.TEST_HOMEBRIDGE_DIR || join(REPO_ROOT, 'node_modules', 'homebridge');
+const homebridgePackage = JSON.parse(readFileSync(join(HOMEBRIDGE_DIR, 'package.json'), 'utf8')) as { version: string; bin: { homebridge: string } };
+/** bin/homebridge.js on 2.x, bin/homebridge on 1.x. */
+const HOMEBRIDGE_BIN = join(HOMEBRIDGE_DIR, homebridgePackage.bin.homebridge);
+/** That Homebridge's version, e.g. "1.8.5" (Matter exists from 2.0 on). */
+export const HOMEBRIDGE_VERSION = homebridgePackage.version;
 export const DEFAULT_PIN = '031-45-154';
 
 export interface HomebridgeOptions {
