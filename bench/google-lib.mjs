@@ -20,10 +20,13 @@ export async function googleStorage() {
   return storagePath;
 }
 
-/** Starts bench/google-server.mjs (optionally pinned) and resolves with its {url, keys, …}. */
-export async function startGoogleServer({ url, baseTopics, devices, cpu }) {
+/**
+ * Starts bench/google-server.mjs (optionally pinned) and resolves with its {url, keys, …}.
+ * `root`: another built checkout (BENCH_BASELINE) whose bench/ and dist/ to run instead.
+ */
+export async function startGoogleServer({ url, baseTopics, devices, cpu, root = repoRoot }) {
   const storagePath = await googleStorage();
-  const child = forkScript(join(repoRoot, 'bench', 'google-server.mjs'), [], { cpu });
+  const child = forkScript(join(root, 'bench', 'google-server.mjs'), [], { cpu });
   const ready = message(child, 'ready', 90_000, 'the Google endpoint');
   child.send({ kind: 'start', url, baseTopics, storagePath, devices });
   return { child, ...(await ready) };

@@ -5,7 +5,10 @@
 // parses the body and answers a fixed JSON body (bench/floor-server.mjs), same settings.
 // Both servers are pinned to CPU 0 (`taskset -c 0`); autocannon (this process), the broker and
 // the simulated gateway run on CPU 1. Plugin and floor rounds alternate.
-// Targets: QUERY ≥ 2,000 req/s on one core; EXECUTE p99 ≤ 20 ms.
+// Targets: QUERY ≥ 2,000 req/s on one core; EXECUTE p99 ≤ 20 ms; against the floor (issue 18):
+// QUERY ≥ 0.8× its throughput, EXECUTE p99 ≤ 1.5× its p99.
+// BENCH_BASELINE=<dir>: a built checkout of an older commit (`git archive <commit>`, node_modules,
+// `npm run build`) run as a third side in the same rounds, for before/after figures from one run.
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateLayout } from '../dist/simulator/index.js';
@@ -20,16 +23,19 @@ const WARMUP_SECONDS = 2;
 const DEVICES = 101;
 const QUERY_DEVICES = 10;
 const TARGET = { queryPerSecond: 2000, executeP99Ms: 20 };
-watchdog(240_000, 'google');
+watchdog(process.env.BENCH_BASELINE ? 360_000 : 240_000, 'google');
 
 const pinned = pinSelf(1);
 const broker = await startBroker({ cpu: 1 });
 const sims = await startSimulators(broker.url, [{ baseTopic: 'gbench', gatewayId: 'gbench-gateway', layout: generateLayout(DEVICES), clock: 'manual' }], { cpu: 1 });
 const server = await startGoogleServer({ url: broker.url, baseTopics: ['gbench'], devices: DEVICES, cpu: 0 });
+const BASELINE = process.env.BENCH_BASELINE;
+const baselineServer = BASELINE ? await startGoogleServer({ url: broker.url, baseTopics: ['gbench'], devices: DEVICES, cpu: 0, root: BASELINE }) : undefined;
 const floorChild = forkScript(join(repoRoot, 'bench', 'floor-server.mjs'), [], { cpu: 0 });
 
 try {
   const token = await linkGoogle(server.url);
+  const baselineToken = baselineServer ? await linkGoogle(baselineServer.url) : undefined;
   const covers = server.keys.filter((k) => /-(blind|shutter|awning)-\d+$/.test(k));
   // Two rooms' worth: a sensor, two windows and two covers each.
   const queryIds = server.keys.filter((k) => /room-0[12]-/.test(k)).slice(0, QUERY_DEVICES);
@@ -52,6 +58,16 @@ try {
       EXECUTE: { path: '/smarthome', body: () => executeBody() },
       url: server.url,
     },
+    ...(baselineServer
+      ? {
+          baseline: {
+            QUERY: { path: '/smarthome', body: () => queryBody },
+            EXECUTE: { path: '/smarthome', body: () => executeBody() },
+            url: baselineServer.url,
+            token: baselineToken,
+          },
+        }
+      : {}),
     floor: {
       QUERY: { path: '/query', body: () => queryBody },
       EXECUTE: { path: '/execute', body: () => executeBody() },
@@ -79,7 +95,7 @@ try {
           pipelining: 1,
           duration: seconds,
           timeout: 10,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${t.token ?? token}`, 'content-type': 'application/json' },
           requests: [
             {
               method: 'POST',
@@ -98,12 +114,13 @@ try {
     });
 
   const out = {};
+  const sides = Object.keys(targets);
   for (const intent of ['QUERY', 'EXECUTE']) {
-    await run('plugin', intent, WARMUP_SECONDS);
-    await run('floor', intent, WARMUP_SECONDS);
-    const collected = { plugin: { latencies: [], requests: 0, seconds: 0, failures: 0, errors: 0 }, floor: { latencies: [], requests: 0, seconds: 0, failures: 0, errors: 0 } };
+    for (const side of sides) await run(side, intent, WARMUP_SECONDS);
+    const collected = Object.fromEntries(sides.map((side) => [side, { latencies: [], requests: 0, seconds: 0, failures: 0, errors: 0 }]));
     for (let r = 0; r < ROUNDS; r++) {
-      for (const side of r % 2 === 0 ? ['plugin', 'floor'] : ['floor', 'plugin']) {
+      // A rotating order, so no side always follows the same one.
+      for (const side of sides.map((_, i) => sides[(i + r) % sides.length])) {
         const { result, latencies, failures } = await run(side, intent, ROUND_SECONDS);
         const c = collected[side];
         c.latencies.push(...latencies);
@@ -122,18 +139,23 @@ try {
     });
     const plugin = side(collected.plugin);
     const fl = side(collected.floor);
+    const ratios = (s) => ({
+      throughput: ratio(s.requestsPerSecond, fl.requestsPerSecond),
+      medianLatency: ratio(s.latencyMs.median, fl.latencyMs.median),
+      p99Latency: ratio(s.latencyMs.p99, fl.latencyMs.p99),
+    });
+    const baseline = collected.baseline ? side(collected.baseline) : undefined;
     out[intent] = {
       plugin,
       floor: fl,
-      ratio: {
-        throughput: ratio(plugin.requestsPerSecond, fl.requestsPerSecond),
-        medianLatency: ratio(plugin.latencyMs.median, fl.latencyMs.median),
-        p99Latency: ratio(plugin.latencyMs.p99, fl.latencyMs.p99),
-      },
+      ratio: ratios(plugin),
+      ...(baseline ? { baseline: { dir: BASELINE, ...baseline, ratio: ratios(baseline) } } : {}),
     };
+    const line = (name, s) => `${name} ${s.requestsPerSecond} req/s, median ${s.latencyMs.median} ms, p99 ${s.latencyMs.p99} ms (${s.failures} failed)`;
+    console.log(`google ${intent}: ${line('plugin', plugin)} | ${baseline ? `${line('baseline', baseline)} | ` : ''}${line('floor', fl)}`);
     console.log(
-      `google ${intent}: plugin ${plugin.requestsPerSecond} req/s, median ${plugin.latencyMs.median} ms, p99 ${plugin.latencyMs.p99} ms ` +
-        `(${plugin.failures} failed) | floor ${fl.requestsPerSecond} req/s, median ${fl.latencyMs.median} ms, p99 ${fl.latencyMs.p99} ms`,
+      `google ${intent} vs floor: plugin ${ratios(plugin).throughput}× req/s, ${ratios(plugin).p99Latency}× p99` +
+        (baseline ? `; baseline ${ratios(baseline).throughput}× req/s, ${ratios(baseline).p99Latency}× p99` : ''),
     );
   }
 
@@ -163,6 +185,10 @@ try {
 } finally {
   server.child.send({ kind: 'stop' });
   await stopChild(server.child, 5000);
+  if (baselineServer) {
+    baselineServer.child.send({ kind: 'stop' });
+    await stopChild(baselineServer.child, 5000);
+  }
   await stopChild(floorChild, 2000);
   await sims.stop();
   await broker.stop();

@@ -439,10 +439,13 @@ export const round = (x, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 
 export const ratio = (a, b) => round(a / b, 2);
 
 export function forkScript(file, args = [], { cpu } = {}) {
+  // BENCH_CPU_PROF=<dir>: the server processes (google-server, floor-server) write CPU profiles too.
+  const dir = process.env.BENCH_CPU_PROF;
+  const execArgv = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${process.env.BENCH_CPU_PROF_INTERVAL ?? 1000}`] : [];
   if (cpu !== undefined && canPin) {
-    return track(spawn('taskset', ['-c', String(cpu), process.execPath, file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    return track(spawn('taskset', ['-c', String(cpu), process.execPath, ...execArgv, file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   }
-  return track(fork(file, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  return track(fork(file, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
 }
 
 /** Waits for a `{kind}` IPC message from a child (rejects if it exits first). */

@@ -54,9 +54,10 @@ const FLOOR_PLUGIN = join(repoRoot, 'bench', 'floor-plugin');
 /** BENCH_SCALE_PUBLISH_ONLY=1: only the start-to-published time (for profiling); no result file. */
 const PUBLISH_ONLY = process.env.BENCH_SCALE_PUBLISH_ONLY === '1';
 const GOOGLE_REPEATS = 5;
+const BASELINE = process.env.BENCH_BASELINE;
 const QUERY_MAX_IDS = 1000; // src/google/request-schema.ts
 const TARGET = { devices: 500, publishSeconds: 5, memoryAboveBareMiB: 60, eventLoopP99Ms: 20 };
-watchdog(420_000, 'scale');
+watchdog(BASELINE ? 600_000 : 420_000, 'scale');
 
 // ---- homes -----------------------------------------------------------------------------
 
@@ -181,7 +182,7 @@ async function idleRun(label, platforms, bridges, pluginPath) {
 async function publishRun(platforms, pluginPath, expectedByPort, label) {
   const dir = probeDir();
   // BENCH_CPU_PROF=<dir>: V8 CPU profiles of every Homebridge process (child bridges inherit --cpu-prof).
-  const hb = await startHomebridge({ platforms, pluginPath, probeDir: dir, waitFor: null, cpuProfDir: process.env.BENCH_CPU_PROF || undefined });
+  const hb = await startHomebridge({ platforms, pluginPath, probeDir: dir, waitFor: null, cpuProfDir: process.env.BENCH_CPU_PROF || undefined, echo: process.env.BENCH_ECHO === '1' });
   try {
     const publishedAt = await waitUntil(
       () => {
@@ -226,6 +227,44 @@ async function floorRun(n, chunks, { publishOnly = false } = {}) {
     console.log(`scale ${n}: floor published in ${publishSeconds} s, ${memory.rssMiB} MiB`);
     return { publishSeconds, memory, timeline };
   } finally {
+    await hb.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Pairs a controller with every bridge of `platforms` (pushed to `controllers`), lists and subscribes to everything, as a home hub does. */
+async function pairAll(platforms, controllers) {
+  let listed = 0;
+  let subscribed = 0;
+  for (const p of platforms) {
+    const client = await pairController({ username: p._bridge.username, port: p._bridge.port });
+    controllers.push(client);
+    const accessories = await listAccessories(client);
+    listed += accessories.filter((a) => a.aid !== 1).length;
+    const ids = accessories.flatMap((a) => a.services.flatMap((s) => s.characteristics.filter((c) => c.perms?.includes('ev')).map((c) => `${c.aid}.${c.iid}`)));
+    await withTimeout(client.subscribeCharacteristics(ids), 20_000, 'subscribing');
+    subscribed += ids.length;
+  }
+  return { listed, subscribed };
+}
+
+/**
+ * BENCH_BASELINE=<dir>: the same blocks run by an older build of the plugin (a checkout with its
+ * own dist/), measured like the plugin (published, paired, subscribed, settled): before/after
+ * figures from one run. `publishOnly` for the second publish sample.
+ */
+async function baselineRun(n, platforms, expectedByPort, { publishOnly = false } = {}) {
+  const { hb, dir, publishSeconds } = await publishRun(platforms, BASELINE, expectedByPort, `baseline, ${n} devices`);
+  const controllers = [];
+  try {
+    if (publishOnly) return { publishSeconds };
+    await pairAll(platforms, controllers);
+    await sleep(SETTLE_MS);
+    const memory = totalMemory(processes(dir));
+    console.log(`scale ${n}: baseline (${BASELINE}) published in ${publishSeconds} s, ${memory.rssMiB} MiB`);
+    return { dir: BASELINE, publishSeconds, memory };
+  } finally {
+    for (const c of controllers) await closeController(c);
     await hb.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -278,6 +317,7 @@ async function measureSize(broker, n) {
     //    plugin run goes on to the memory and storm measurements, the first floor run measures
     //    the floor's memory). Every run starts from an empty storage directory.
     out.floor = await floorRun(n, chunks);
+    if (BASELINE) out.baseline = await baselineRun(n, platforms, expectedByPort);
     const run = await publishRun(platforms, undefined, expectedByPort, `${n} devices`);
     const { hb, dir } = run;
     const controllers = [];
@@ -289,20 +329,10 @@ async function measureSize(broker, n) {
         return out;
       }
       // 2. Check with a paired controller per bridge; subscribe to everything, as a home hub does.
-      let listed = 0;
-      let subscribed = 0;
-      for (const p of platforms) {
-        const client = await pairController({ username: p._bridge.username, port: p._bridge.port });
-        controllers.push(client);
-        const accessories = await listAccessories(client);
-        listed += accessories.filter((a) => a.aid !== 1).length;
-        const ids = accessories.flatMap((a) => a.services.flatMap((s) => s.characteristics.filter((c) => c.perms?.includes('ev')).map((c) => `${c.aid}.${c.iid}`)));
-        await withTimeout(client.subscribeCharacteristics(ids), 20_000, 'subscribing');
-        subscribed += ids.length;
-      }
-      if (listed !== out.accessories) throw new Error(`${n} devices: the controllers see ${listed} accessories, expected ${out.accessories}`);
-      out.accessoriesSeenByControllers = listed;
-      out.subscribedCharacteristics = subscribed;
+      const seen = await pairAll(platforms, controllers);
+      if (seen.listed !== out.accessories) throw new Error(`${n} devices: the controllers see ${seen.listed} accessories, expected ${out.accessories}`);
+      out.accessoriesSeenByControllers = seen.listed;
+      out.subscribedCharacteristics = seen.subscribed;
 
       // 3. Memory, settled.
       await sleep(SETTLE_MS);
@@ -347,6 +377,11 @@ async function measureSize(broker, n) {
     const again = await publishRun(platforms, undefined, expectedByPort, `${n} devices (again)`);
     await again.hb.stop();
     rmSync(again.dir, { recursive: true, force: true });
+    if (out.baseline) {
+      const baselineAgain = await baselineRun(n, platforms, expectedByPort, { publishOnly: true });
+      out.baseline.publishSamplesSeconds = [out.baseline.publishSeconds, baselineAgain.publishSeconds];
+      out.baseline.publishSeconds = round((out.baseline.publishSeconds + baselineAgain.publishSeconds) / 2, 2);
+    }
     const floorAgain = await floorRun(n, chunks, { publishOnly: true });
     out.publishSamplesSeconds = [out.publishSeconds, again.publishSeconds];
     out.floor.publishSamplesSeconds = [out.floor.publishSeconds, floorAgain.publishSeconds];
@@ -354,6 +389,10 @@ async function measureSize(broker, n) {
     out.floor.publishSeconds = round((out.floor.publishSeconds + floorAgain.publishSeconds) / 2, 2);
     out.publishRatioToFloor = round(out.publishSeconds / out.floor.publishSeconds, 2);
     console.log(`scale ${n}: publish ${out.publishSamplesSeconds.join(' / ')} s, floor ${out.floor.publishSamplesSeconds.join(' / ')} s`);
+    if (out.baseline) {
+      out.baseline.publishRatioToFloor = round(out.baseline.publishSeconds / out.floor.publishSeconds, 2);
+      console.log(`scale ${n}: baseline publish ${out.baseline.publishSamplesSeconds.join(' / ')} s`);
+    }
 
     if (PUBLISH_ONLY) return out;
     // 5. Google: the whole home through one endpoint.
@@ -412,6 +451,12 @@ try {
     r.floor.memoryAboveBareMiB = round(r.floor.memory.rssMiB - bare.rssMiB, 1);
     r.memoryAboveFloorMiB = round(r.memory.rssMiB - r.floor.memory.rssMiB, 1);
     r.memoryAboveFloorPerDeviceKiB = round((r.memoryAboveFloorMiB * 1024) / n, 0);
+    r.memoryRatioToFloor = round(r.memory.rssMiB / r.floor.memory.rssMiB, 2);
+    if (r.baseline) r.baseline.memoryRatioToFloor = round(r.baseline.memory.rssMiB / r.floor.memory.rssMiB, 2);
+    console.log(
+      `scale ${n}: vs floor: RSS ${r.memoryRatioToFloor}×, publish ${r.publishRatioToFloor}×` +
+        (r.baseline ? `; baseline RSS ${r.baseline.memoryRatioToFloor}×, publish ${r.baseline.publishRatioToFloor}×` : ''),
+    );
     sizes.push(r);
   }
 

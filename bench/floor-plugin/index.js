@@ -50,7 +50,7 @@ export default (api) => {
         list.push(accessory(`${room} climate`, `room-${room}`, Categories.SWITCH, [[S.Switch, 'control', [[C.On, true]]], [S.OccupancySensor, 'blocked', [[C.OccupancyDetected, 0]]]]));
       }
     }
-    if (devices.some((d) => d.type === 'window' && d.features.rain_sensor)) list.push(accessory('Rain', 'rain', Categories.SENSOR, [[S.OccupancySensor, 'rain', [[C.OccupancyDetected, 0]]]]));
+    if (devices.some((d) => d.type === 'window' && (d.features.rainSensor ?? d.features.rain_sensor))) list.push(accessory('Rain', 'rain', Categories.SENSOR, [[S.OccupancySensor, 'rain', [[C.OccupancyDetected, 0]]]]));
     if (!devices.some((d) => d.type === 'departure_switch')) list.push(accessory('Departure mode', 'departure', Categories.SWITCH, [[S.Switch, 'switch', [[C.On, false]]]]));
     return list;
   }
