@@ -5,12 +5,12 @@
  * entry 0, entries until `00`). The entries are decoded here, independently of the plugin's
  * encoder, back to the recorded values and times.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedHome } from '../../src/simulator/index.js';
-import { BUCKET_MS, SENSOR_HISTORY_FILE, type SensorHistoryDocument } from '../../src/history/sensor-history.js';
+import { BUCKET_MS, SENSOR_HISTORY_FILE, parseSensorHistory, type SensorHistoryDocument } from '../../src/history/sensor-history.js';
 import { deviceKey } from '../../src/home/identity.js';
 import { DEFAULT_BLOCK_ID, pluginStorageDir } from '../../src/storage/paths.js';
 import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
@@ -73,6 +73,8 @@ describe('Eve history through a HAP controller (real Homebridge)', () => {
   let homebridge: RunningHomebridge | undefined;
   let controller: HapController | undefined;
   let accessories: HapAccessory[] = [];
+  let storagePath = '';
+  let bedroomKey = '';
   // Eight closed 10-minute buckets ending well before now (a bucket closing during the test adds one after them).
   const lastBucket = Math.floor(Date.now() / BUCKET_MS) - 2;
   const firstBucket = lastBucket - 7;
@@ -88,12 +90,13 @@ describe('Eve history through a HAP controller (real Homebridge)', () => {
     const baseTopic = uniqueBaseTopic('eve');
     sim = new SimulatedHome({ url: broker.url, baseTopic, timeScale: 20 });
     await sim.start();
-    const storagePath = mkdtempSync(join(tmpdir(), 'velux-eve-'));
+    storagePath = mkdtempSync(join(tmpdir(), 'velux-eve-'));
+    bedroomKey = deviceKey(baseTopic, 'bedroom-sensor');
     const doc: SensorHistoryDocument = {
       version: 1,
       bucketMs: BUCKET_MS,
       series: {
-        [deviceKey(baseTopic, 'bedroom-sensor')]: {
+        [bedroomKey]: {
           name: 'Bedroom sensor',
           room: 'Bedroom',
           start: firstBucket,
@@ -122,6 +125,7 @@ describe('Eve history through a HAP controller (real Homebridge)', () => {
     await homebridge?.dispose().catch(() => undefined);
     await sim?.stop().catch(() => undefined);
     await broker?.close().catch(() => undefined);
+    if (storagePath) rmSync(storagePath, { recursive: true, force: true });
   }, 30_000);
 
   const historyOf = (name: string) => {
@@ -182,4 +186,18 @@ describe('Eve history through a HAP controller (real Homebridge)', () => {
     expect(again.map((e) => e.entry)).toEqual([last]);
     expect((await read(ids.entries)).toString('hex')).toBe('00');
   });
+
+  it('keeps what it had and adds what the sensors reported while it ran, written when Homebridge stops', async () => {
+    await controller?.close();
+    controller = undefined;
+    await homebridge!.stop();
+    const doc = parseSensorHistory(JSON.parse(readFileSync(join(pluginStorageDir(storagePath, DEFAULT_BLOCK_ID), SENSOR_HISTORY_FILE), 'utf8')));
+    const bedroom = doc?.series[bedroomKey];
+    expect(bedroom?.start).toBe(firstBucket);
+    expect(bedroom?.co2.slice(0, recorded.length)).toEqual(recorded.map((r) => r.co2));
+    // The simulated sensors reported during the run: their 10 minutes are in the file too.
+    const reported = bedroom?.open ?? { n: { co2: bedroom?.co2.slice(recorded.length).filter((v) => v !== null).length } };
+    expect(reported.n.co2 ?? 0).toBeGreaterThan(0);
+    expect(Object.values(doc?.series ?? {}).map((s) => s.name)).toEqual(expect.arrayContaining(['Bedroom sensor', 'Kitchen sensor', 'Living room sensor', 'Bathroom sensor']));
+  }, 30_000);
 });
