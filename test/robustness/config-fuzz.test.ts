@@ -243,7 +243,9 @@ describe('platform constructor fuzz', () => {
     const platform = new VeluxClimatePlatform(log, { ...minimal, climate: { historyDays: 0 } } as PlatformConfig, api);
     expect(platform).toBeDefined();
     api.emit('didFinishLaunching');
-    await new Promise((r) => setTimeout(r, 600));
+    // The transport is imported on demand at start-up: wait for the refused connection (not a fixed time)
+    const refused = () => log.lines.some((l) => l.level === 'warn' && l.message.includes('ECONNREFUSED'));
+    for (const deadline = Date.now() + 15_000; !refused() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 25));
     api.emit('shutdown');
     await new Promise((r) => setTimeout(r, 200));
     expect(log.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([]);
