@@ -12,14 +12,20 @@ function validate(v: unknown): PersistedHomeState | undefined {
   if (typeof rooms !== 'object' || rooms === null || Array.isArray(rooms)) return undefined;
   if (!Object.values(rooms).every((x) => typeof x === 'boolean')) return undefined;
   const ids = o.gatewayIds;
-  if (ids !== undefined && (typeof ids !== 'object' || ids === null || Array.isArray(ids) || !Object.values(ids).every((x) => typeof x === 'string'))) {
-    return undefined;
-  }
+  const prefixes = o.keyPrefixes;
+  if (!isStringMap(ids) || !isStringMap(prefixes)) return undefined;
   return {
     virtualAway: o.virtualAway,
     roomClimateEnabled: rooms as Record<string, boolean>,
-    ...(ids ? { gatewayIds: ids as Record<string, string> } : {}),
+    ...(ids ? { gatewayIds: ids } : {}),
+    // A gateway recognised after its key changed: without this its devices' keys change on the next start.
+    ...(prefixes ? { keyPrefixes: prefixes } : {}),
   };
+}
+
+/** Absent, or an object of strings. */
+function isStringMap(v: unknown): v is Record<string, string> | undefined {
+  return v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'));
 }
 
 /** Departure mode of the virtual switch and per-room climate on/off, kept across restarts, in a block's storage folder (storage/paths.ts). */

@@ -67,4 +67,16 @@ describe('storage', () => {
     });
     expect(openHomeStateFile(pluginStorageDir(dir, 'upstairs'), recordingLogger()).value.virtualAway).toBe(true);
   });
+
+  it('keeps the gateway identity records (ids and key prefixes) across a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-home-'));
+    const state = {
+      virtualAway: false,
+      roomClimateEnabled: {},
+      gatewayIds: { 'new/topic': 'gw-1' },
+      keyPrefixes: { 'new/topic': 'old/topic' },
+    };
+    openHomeStateFile(dir, recordingLogger()).update(() => state);
+    expect(openHomeStateFile(dir, recordingLogger()).value).toEqual(state);
+  });
 });
