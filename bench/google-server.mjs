@@ -29,6 +29,7 @@ async function start({ url, baseTopics, storagePath, devices }) {
     home,
     log: quiet,
     storagePath,
+    storageDir: storagePath, // the block folder (the accounts file is written there by google-lib.mjs)
     config: { enabled: true, port: 0, bind: '127.0.0.1', publicUrl: 'https://bench.example', projectId: GOOGLE_PROJECT, clientId: GOOGLE_CLIENT_ID, clientSecret: GOOGLE_CLIENT_SECRET },
   });
   const { url: endpoint } = await google.start();
