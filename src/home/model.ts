@@ -102,7 +102,23 @@ export interface PersistedHomeState {
    * reported the same id of its own: its devices keep their keys. Absent = the gateway key.
    */
   keyPrefixes?: Record<string, string>;
+  /**
+   * The devices the gateways listed (by device key), and since when each missing one is missing:
+   * a device still missing at the next start stays (unreachable) for what is left of the grace
+   * period instead of disappearing with the stale cache.
+   */
+  devices?: Record<string, PersistedDevice>;
 }
+
+export interface PersistedDevice {
+  gatewayKey: string;
+  descriptor: DeviceDescriptor;
+  /** The home's clock when the device was first seen missing from its gateway's list. */
+  missingSince?: number;
+}
+
+/** setTimeout fires at once above this (about 24.8 days); a longer grace waits in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface HomeOptions {
   log: Logger;
@@ -144,6 +160,8 @@ export class Home extends EventEmitter<HomeEvents> {
   private readonly roomStatuses: RoomClimateStatuses;
   private readonly removalGraceMs: number;
   private readonly removalTimers = new Map<string, NodeJS.Timeout>();
+  /** Gateways whose persisted devices were brought back (their first list this run). */
+  private readonly restoredGateways = new Set<string>();
 
   constructor(options: HomeOptions) {
     super();
@@ -302,7 +320,12 @@ export class Home extends EventEmitter<HomeEvents> {
         this.emit('deviceChanged', existing);
       }
     }
+    if (!this.restoredGateways.has(gatewayKey)) {
+      this.restoredGateways.add(gatewayKey);
+      this.restoreMissing(entry, identity, seen);
+    }
     for (const d of this.devicesOf(gatewayKey)) if (!seen.has(d.key)) this.missing(d);
+    this.saveDevices();
     this.emit('devicesChanged', gatewayKey);
     this.updateMode('gateway');
   }
@@ -326,22 +349,81 @@ export class Home extends EventEmitter<HomeEvents> {
   /** A device left out of its gateway's list: unreachable now, removed after the grace period. */
   private missing(device: HomeDevice): void {
     if (this.removalGraceMs <= 0) return this.removeDevice(device);
-    if (device.missingSince !== undefined) return;
-    device.missingSince = this.now();
-    this.refreshReachability(device);
-    const hours = this.removalGraceMs / 3600_000;
-    this.log.warn(
-      `${device.descriptor.name} (${device.key}) is missing from the gateway's device list; shown as unreachable, ` +
-        `removed if it is still missing after ${Number.isInteger(hours) ? hours : hours.toFixed(2)} h (deviceRemovalGraceHours)`,
-    );
-    const timer = setTimeout(() => {
+    if (this.removalTimers.has(device.key)) return;
+    if (device.missingSince === undefined) {
+      device.missingSince = this.now();
+      this.refreshReachability(device);
+      const hours = this.removalGraceMs / 3600_000;
+      this.log.warn(
+        `${device.descriptor.name} (${device.key}) is missing from the gateway's device list; shown as unreachable, ` +
+          `removed if it is still missing after ${Number.isInteger(hours) ? hours : hours.toFixed(2)} h (deviceRemovalGraceHours)`,
+      );
+    }
+    this.scheduleRemoval(device);
+  }
+
+  /** Removes a missing device when its grace period (counted from when it was first missing) is over. */
+  private scheduleRemoval(device: HomeDevice): void {
+    const due = (device.missingSince ?? this.now()) + this.removalGraceMs;
+    const wait = due - this.now();
+    if (wait <= 0) {
       this.removalTimers.delete(device.key);
       if (this.devicesByKey.get(device.key) !== device || device.missingSince === undefined) return;
       this.log.info(`${device.descriptor.name} (${device.key}) stayed missing from the gateway's device list; removed`);
       this.removeDevice(device);
-    }, this.removalGraceMs);
+      this.saveDevices();
+      return;
+    }
+    const timer = setTimeout(() => this.scheduleRemoval(device), Math.min(wait, MAX_TIMER_MS));
     timer.unref();
     this.removalTimers.set(device.key, timer);
+  }
+
+  /**
+   * At a gateway's first list of this run: the devices it listed before (home state) that it
+   * leaves out now come back as missing since they were first missing (or since now, if they
+   * vanished while Homebridge was stopped), so their accessories stay as No Response.
+   */
+  private restoreMissing(entry: GatewayEntry, identity: GatewayIdentity, seen: ReadonlySet<string>): void {
+    if (this.removalGraceMs <= 0) return;
+    const gatewayKey = entry.gateway.key;
+    for (const [key, record] of Object.entries(this.state.current.devices ?? {})) {
+      if (record.gatewayKey !== gatewayKey || seen.has(key) || this.devicesByKey.has(key)) continue;
+      const { key: derived, uuidSeed } = deviceIdentity(identity, record.descriptor.id);
+      if (derived !== key) continue;
+      const missingSince = record.missingSince ?? this.now();
+      const device: HomeDevice = {
+        key,
+        uuidSeed,
+        gatewayKey,
+        id: record.descriptor.id,
+        gatewayId: identity.gatewayId,
+        gatewayInfo: entry.info,
+        descriptor: record.descriptor,
+        state: {},
+        available: true,
+        reachable: false,
+        missingSince,
+      };
+      this.devicesByKey.set(key, device);
+      this.emit('deviceAdded', device);
+      this.log.warn(
+        `${device.descriptor.name} (${key}) is still missing from the gateway's device list (since ${new Date(missingSince).toISOString()}); ` +
+          `shown as unreachable until ${new Date(missingSince + this.removalGraceMs).toISOString()} (deviceRemovalGraceHours)`,
+      );
+    }
+  }
+
+  /** Writes the devices as they are now to the home state (gateways not listed yet this run keep their records). */
+  private saveDevices(): void {
+    const records: Record<string, PersistedDevice> = {};
+    for (const [key, record] of Object.entries(this.state.current.devices ?? {})) {
+      if (!this.restoredGateways.has(record.gatewayKey) && this.gateways.has(record.gatewayKey)) records[key] = record;
+    }
+    for (const d of this.devicesByKey.values()) {
+      records[d.key] = { gatewayKey: d.gatewayKey, descriptor: d.descriptor, ...(d.missingSince !== undefined ? { missingSince: d.missingSince } : {}) };
+    }
+    if (JSON.stringify(records) !== JSON.stringify(this.state.current.devices ?? {})) this.state.update({ devices: records });
   }
 
   private foundAgain(device: HomeDevice): void {
@@ -361,6 +443,7 @@ export class Home extends EventEmitter<HomeEvents> {
       this.removalTimers.delete(device.key);
       this.removeDevice(device);
     }
+    if (missing.length > 0) this.saveDevices();
     return missing.length;
   }
 

@@ -73,6 +73,8 @@ export interface FixtureOptions {
   commandTimeoutMs?: number;
   /** Accessories of other plugins already on the bridge. */
   foreignAccessories?: number;
+  /** How long a device missing from the gateway's list is kept (default 0: removed at once). */
+  removalGraceMs?: number;
 }
 
 export interface Fixture {
@@ -118,7 +120,7 @@ export async function startFixture(options: FixtureOptions = {}): Promise<Fixtur
     emulated: options.reuse?.rig.emulated,
     log,
     noWait: options.noWait,
-    home: { persisted: fixture.persisted, persist: (s) => (fixture.persisted = s) },
+    home: { persisted: fixture.persisted, persist: (s) => (fixture.persisted = s), removalGraceMs: options.removalGraceMs },
     beforeStart: (home) => {
       hk = new HomeKitAccessories({ api, log, home, pluginName: PLUGIN_NAME, platformName: PLATFORM_NAME, co2Limit: options.co2Limit });
       for (const cached of options.cached ?? []) {
