@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/google/accounts.js';
 import { accountsFile } from '../../src/google/paths.js';
 import { Kix300Emulator } from '../../src/simulator/kix300.js';
+import { DEFAULT_BLOCK_ID, pluginStorageDir } from '../../src/storage/paths.js';
 import { call, googleConfig, intents, link, TEST_SCRYPT } from '../google/helpers/bed.js';
 import { accessoryName, accessorySerial, findCharacteristic, freePort, startHomebridge, type HapAccessory, type RunningHomebridge } from '../helpers/homebridge.js';
 import { BridgeSession, waitFor } from './support/bridge-session.js';
@@ -80,7 +81,8 @@ describe('VELUX ACTIVE (KIX 300) end to end: emulated gateway → Homebridge wit
     };
     // A Google sign-in account, as `velux-climate users add` makes it (cheap hashing for the test).
     storage = mkdtempSync(join(tmpdir(), 'velux-kix300-e2e-'));
-    await new AccountStore(accountsFile(storage), { scrypt: TEST_SCRYPT }).add(GOOGLE_USER.name, GOOGLE_USER.password);
+    // (in the platform block's folder, where the plugin's Google server reads them)
+    await new AccountStore(accountsFile(pluginStorageDir(storage, DEFAULT_BLOCK_ID)), { scrypt: TEST_SCRYPT }).add(GOOGLE_USER.name, GOOGLE_USER.password);
     const googlePort = await freePort();
     googleUrl = `http://127.0.0.1:${googlePort}`;
     homebridge = await startHomebridge({
