@@ -19,6 +19,8 @@ import { blockIdOf } from './storage/paths.js';
 import { HomeKitAccessories } from './homekit/registry.js';
 import type { GoogleHome } from './google/index.js';
 import { MatterPublisher, matterAvailable } from './matter/index.js';
+import { uiSocketPath } from './storage/paths.js';
+import { UiSocketServer } from './ui/plugin-socket.js';
 
 export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly cached: PlatformAccessory[] = [];
@@ -32,6 +34,8 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private matter?: MatterPublisher;
   /** Each gateway's factory: a transport's code (mqtt, klf-200-api, hap-controller) is imported at start-up, and only for the types configured. */
   private gateways: Array<() => Promise<Gateway>> = [];
+  /** This block's folder (storage/paths.ts). */
+  private storageDir = '';
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
   private shuttingDown = false;
 
@@ -70,6 +74,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
     const log: Logger = config.debug ? { ...this.log, debug: (m: string, ...a: unknown[]) => this.log.info(m, ...a) } : this.log;
     // This block's own folder (one per platform block / child bridge), settled before any file is read.
     const { dir: storageDir } = openBlockStorage(this.api.user.storagePath(), configPathOf(this.api), blockIdOf(config), log);
+    this.storageDir = storageDir;
     const { settingsFor } = resolveClimateSettings(config.climate);
     const homeState = openHomeStateFile(storageDir, log);
     const home = new Home({
@@ -157,6 +162,9 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       climate.start();
       this.onStop(() => climate.stop());
     }
+    // The live state for the plugin's Homebridge UI pages (docs/ui.md): a 0600 Unix socket, no port.
+    const uiSocket = new UiSocketServer(uiSocketPath(this.storageDir), home, climate, this.log);
+    if (await uiSocket.start()) this.onStop(() => uiSocket.stop());
     if (this.google) {
       // A Google endpoint that cannot start (port taken, bad TLS files) must not take HomeKit down.
       try {

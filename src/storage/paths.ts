@@ -38,3 +38,8 @@ export function blockIdOf(block: { id?: string }): string {
 export const STORAGE_FILES = {
   home: 'home-state.json',
 } as const;
+
+/** The Unix socket a block's running plugin serves for the Homebridge UI pages (src/ui/plugin-socket.ts, docs/ui.md); `blockDir` from pluginStorageDir. */
+export function uiSocketPath(blockDir: string): string {
+  return join(blockDir, 'ui', 'plugin.sock');
+}
