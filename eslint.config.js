@@ -16,6 +16,8 @@ export default tseslint.config(
   },
   // Layer boundaries (README "How the code is laid out"); each block lists what its files may not import.
   ...boundaries(),
+  // The plugin's pages in the Homebridge UI run in the browser (homebridge-ui/public/).
+  { files: ['homebridge-ui/public/**'], languageOptions: { globals: { document: 'readonly', window: 'readonly', Node: 'readonly', Blob: 'readonly', homebridge: 'readonly' } } },
 );
 
 /**

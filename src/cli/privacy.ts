@@ -52,6 +52,16 @@ export const PLUGIN_FILES = {
   homekitPairings: PAIRINGS_FILE,
 } as const;
 
+/** One line per file on what it holds (the full table is docs/privacy.md); the UI's Privacy page shows these. */
+export const PLUGIN_FILE_NOTES: Record<keyof typeof PLUGIN_FILES, string> = {
+  accounts: 'local accounts for linking Google: names, roles, dates and a scrypt hash of each password',
+  googleTokens: 'Google links by person id: when made and last used, hashes of refresh and access tokens',
+  homeState: 'departure mode of the virtual switch, the room climate switches, each gateway id',
+  climateMemory: "the climate control's memory: when the home was left, when someone last moved a window by hand",
+  climateHistory: "the climate control's decisions (time, room, what and why), kept climate.historyDays days",
+  homekitPairings: "the plugin's HomeKit pairing keys with VELUX ACTIVE gateways (never shown)",
+};
+
 export const privacyGroup: CommandGroup = {
   name: 'privacy',
   summary: 'see, erase or reset what the plugin stores (docs/privacy.md)',

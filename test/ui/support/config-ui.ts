@@ -9,10 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { freePort, REPO_ROOT } from '../../helpers/homebridge.js';
 
 export const CHROMIUM = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
@@ -28,27 +28,39 @@ export class ConfigUi {
   private constructor(
     readonly base: string,
     readonly dir: string,
+    readonly storage: string,
     private readonly child: ChildProcess,
     private readonly browser: Browser,
     private readonly token: string,
     readonly log: string[],
   ) {}
 
-  static async start(): Promise<ConfigUi> {
+  /**
+   * Starts the UI on a new temporary storage folder, or on `shared.storage` (a running
+   * Homebridge's, whose config.json already has the UI's `config` block on `shared.port`).
+   */
+  static async start(shared?: { storage: string; port: number }): Promise<ConfigUi> {
     const dir = await mkdtemp(join(tmpdir(), 'velux-config-ui-'));
-    const storage = join(dir, 'storage');
+    const storage = shared?.storage ?? join(dir, 'storage');
     const plugin = join(dir, 'plugins', 'homebridge-velux-climate');
     await mkdir(storage, { recursive: true });
     await mkdir(plugin, { recursive: true });
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
     await writeFile(join(plugin, 'package.json'), JSON.stringify({ ...pkg, private: true }));
     await copyFile(join(REPO_ROOT, 'config.schema.json'), join(plugin, 'config.schema.json'));
-    const port = await freePort();
-    const config = {
-      bridge: { name: 'Form test', username: '0E:46:3C:77:10:01', port: 51826, pin: '031-45-154' },
-      platforms: [{ platform: 'config', name: 'Config', port, host: '127.0.0.1', enableMdnsAdvertise: false }],
-    };
-    await writeFile(join(storage, 'config.json'), JSON.stringify(config, null, 2));
+    // The custom UI must lie inside the plugin folder (the UI checks its real path); its server
+    // part imports dist/ and @homebridge/plugin-ui-utils, which are linked from the repository.
+    await cp(join(REPO_ROOT, 'homebridge-ui'), join(plugin, 'homebridge-ui'), { recursive: true });
+    await symlink(join(REPO_ROOT, 'dist'), join(plugin, 'dist'));
+    await symlink(join(REPO_ROOT, 'node_modules'), join(plugin, 'node_modules'));
+    const port = shared?.port ?? (await freePort());
+    if (!shared) {
+      const config = {
+        bridge: { name: 'Form test', username: '0E:46:3C:77:10:01', port: 51826, pin: '031-45-154' },
+        platforms: [{ platform: 'config', name: 'Config', port, host: '127.0.0.1', enableMdnsAdvertise: false }],
+      };
+      await writeFile(join(storage, 'config.json'), JSON.stringify(config, null, 2));
+    }
     const log: string[] = [];
     const child = spawn(process.execPath, [UI_ENTRY, '-U', storage, '-P', join(dir, 'plugins'), '-T'], {
       env: {
@@ -83,7 +95,7 @@ export class ConfigUi {
       const { access_token: token } = (await login.json()) as { access_token: string };
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
-      return new ConfigUi(base, dir, child, browser, token, log);
+      return new ConfigUi(base, dir, storage, child, browser, token, log);
     } catch (err) {
       await browser?.close();
       child.kill('SIGKILL');
@@ -93,7 +105,7 @@ export class ConfigUi {
   }
 
   get configPath(): string {
-    return join(this.dir, 'storage', 'config.json');
+    return join(this.storage, 'config.json');
   }
 
   /** Replaces (or removes, with undefined) the VeluxClimate block in config.json. */
@@ -124,10 +136,40 @@ export class ConfigUi {
     await page.setViewportSize(viewport);
     await page.click('[aria-label="Plugin Actions Dropdown"]');
     await page.click('button.dropdown-item:has-text("Plugin Config")');
+    // The plugin's own pages (homebridge-ui/) open first; their Settings tab shows the generated form.
+    await this.openTab(page, 'settings');
     await page.locator('.modal-content input[name="name"]').first().waitFor();
     // Angular settles the form (defaults, conditions) after the first render.
     await page.waitForTimeout(300);
     return new SettingsForm(page, this);
+  }
+
+  /** Clicks a tab of the plugin's own pages (homebridge-ui/) in the open settings dialog. */
+  async openTab(page: Page, tab: string): Promise<FrameLocator> {
+    const frame = page.frameLocator('.modal-content iframe');
+    // The dialog shows the page once the UI has started its server part: patient on a loaded machine.
+    await frame.locator(`#tab-${tab}`).click({ timeout: 30_000 });
+    return frame;
+  }
+
+  /** The plugin's pages in the settings dialog, signed in; one browser page for all cases. */
+  async openPages(viewport = { width: 1000, height: 900 }): Promise<{ page: Page; frame: FrameLocator }> {
+    if (!this.page) {
+      const context = await this.browser.newContext({ acceptDownloads: true });
+      await context.addInitScript((t) => localStorage.setItem('access_token', t), this.token);
+      this.page = await context.newPage();
+      this.page.setDefaultTimeout(10_000);
+      await this.page.goto(`${this.base}/plugins`);
+    }
+    const page = this.page;
+    await page.setViewportSize(viewport);
+    if ((await page.locator('.modal-content iframe').count()) === 0) {
+      await page.click('[aria-label="Plugin Actions Dropdown"]');
+      await page.click('button.dropdown-item:has-text("Plugin Config")');
+    }
+    const frame = page.frameLocator('.modal-content iframe');
+    await frame.locator('#tab-rooms').waitFor({ timeout: 30_000 });
+    return { page, frame };
   }
 
   async stop(): Promise<void> {

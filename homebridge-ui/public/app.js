@@ -1,0 +1,380 @@
+/**
+ * The plugin's pages in the Homebridge UI (docs/ui.md). Everything goes through
+ * homebridge.request() to homebridge-ui/server.js, which the Homebridge UI only lets a signed-in
+ * user reach. The page never receives a secret; it sends one only when the admin types a new
+ * password for someone.
+ */
+(() => {
+  const $ = (selector) => document.querySelector(selector);
+  const el = (tag, attrs = {}, ...children) => {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === undefined || value === false) continue;
+      if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else if (key === 'text') node.textContent = value;
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children.flat()) if (child !== undefined && child !== null) node.append(child instanceof Node ? child : String(child));
+    return node;
+  };
+  const COVERS = new Set(['window', 'blind', 'shutter', 'awning']);
+  const number = (n, digits = 0) => Number(n).toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  let tab;
+  let lastState;
+
+  function show(text, kind = 'success') {
+    const box = $('#message');
+    box.className = `alert alert-${kind}`;
+    box.textContent = text;
+  }
+  function hideMessage() {
+    $('#message').className = 'alert d-none';
+  }
+  async function call(path, body) {
+    try {
+      return await homebridge.request(path, body);
+    } catch (err) {
+      const message = (err && (err.message || (err.error && err.error.message))) || String(err);
+      show(message, 'danger');
+      throw err;
+    }
+  }
+  function age(ms) {
+    if (ms < 0) ms = 0;
+    const s = Math.round(ms / 1000);
+    if (s < 90) return `${s} s ago`;
+    if (s < 5400) return `${Math.round(s / 60)} min ago`;
+    return `${Math.round(s / 3600)} h ago`;
+  }
+  const clock = (at) => new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+
+  // ---- tabs ---------------------------------------------------------------------------------
+  let settingsForm;
+  async function open(name) {
+    tab = name;
+    hideMessage();
+    for (const button of document.querySelectorAll('[data-tab]')) button.classList.toggle('active', button.dataset.tab === name);
+    for (const page of document.querySelectorAll('.page')) page.hidden = page.id !== `page-${name}`;
+    if (name !== 'settings' && settingsForm) {
+      settingsForm.end();
+      settingsForm = undefined;
+    }
+    if (name === 'rooms') renderRooms(lastState ?? (await call('/state')));
+    if (name === 'people') await loadPeople();
+    if (name === 'privacy') await loadPrivacy();
+    if (name === 'gateways') await loadGateways();
+    if (name === 'settings') await openSettings();
+  }
+
+  // ---- rooms --------------------------------------------------------------------------------
+  function deviceValue(d, now) {
+    const s = d.state || {};
+    const parts = [];
+    if (COVERS.has(d.type)) {
+      if (s.position !== undefined) parts.push(`${s.position} % open`);
+      if (s.motion && s.motion !== 'stopped') parts.push(el('span', { class: 'moving', text: `${s.motion}${s.target !== undefined ? ` to ${s.target} %` : ''}` }));
+      if (s.rain) parts.push('rain sensor wet');
+      if (s.obstructed) parts.push('obstructed');
+    }
+    if (d.type === 'sensor') {
+      if (s.co2 !== undefined) parts.push(el('span', { 'data-value': 'co2', text: `CO2 ${number(s.co2)} ppm` }));
+      if (s.humidity !== undefined) parts.push(el('span', { 'data-value': 'humidity', text: `${number(s.humidity)} % RH` }));
+      if (s.temperature !== undefined) parts.push(el('span', { 'data-value': 'temperature', text: `${number(s.temperature, 1)} °C` }));
+    }
+    if (d.type === 'departure_switch' && s.away !== undefined) parts.push(s.away ? 'away' : 'home');
+    if (s.battery !== undefined) parts.push(`battery ${s.battery} %`);
+    const out = [];
+    parts.forEach((p, i) => out.push(i ? ', ' : '', p));
+    if (d.stateUpdatedAt !== undefined) out.push(' ', el('span', { class: 'age', text: age(now - d.stateUpdatedAt) }));
+    if (!d.reachable) out.push(' ', el('span', { class: 'offline', text: d.missingSince ? 'missing from the gateway' : 'not reachable' }));
+    return out;
+  }
+
+  function coverControls(d) {
+    const input = el('input', { class: 'form-control form-control-sm position', type: 'number', min: 0, max: 100, step: 1, value: d.state?.position ?? 0, 'aria-label': `${d.name} position` });
+    const move = async () => {
+      const result = await call('/command', { device: d.key, position: Number(input.value) });
+      if (result.ok) show(`${d.name}: moving to ${input.value} %`);
+      else show(`${d.name}: ${result.message}`, 'warning');
+    };
+    const stop = async () => {
+      const result = await call('/command', { device: d.key, stop: true });
+      if (result.ok) show(`${d.name}: stopped`);
+      else show(`${d.name}: ${result.message}`, 'warning');
+    };
+    return el('span', { class: 'd-inline-flex gap-1' }, input, el('button', { class: 'btn btn-sm btn-primary', 'data-action': 'move', onclick: move, text: 'Move' }), el('button', { class: 'btn btn-sm btn-secondary', 'data-action': 'stop', onclick: stop, text: 'Stop' }));
+  }
+
+  function renderRooms(state) {
+    lastState = state;
+    if (tab !== 'rooms') return;
+    const offline = $('#rooms-offline');
+    offline.classList.toggle('d-none', state.running);
+    offline.textContent = state.offline || '';
+    const header = $('#rooms-header');
+    const rooms = $('#rooms');
+    if (!state.running) {
+      header.replaceChildren();
+      rooms.replaceChildren();
+      return;
+    }
+    const away = el('input', { class: 'form-check-input', type: 'checkbox', id: 'away', checked: state.away });
+    away.addEventListener('change', async () => {
+      const result = await call('/away', { away: away.checked });
+      if (result.ok) show(`Departure mode ${away.checked ? 'on' : 'off'}`);
+      else show(result.message, 'warning');
+    });
+    const weather = state.weather || {};
+    const outdoor = [weather.temperature !== undefined ? `outdoors ${number(weather.temperature, 1)} °C` : undefined, weather.rain ? 'raining' : undefined, weather.windSpeed !== undefined ? `wind ${number(weather.windSpeed, 1)} m/s` : undefined].filter(Boolean).join(', ');
+    header.replaceChildren(
+      el('div', { class: 'form-check form-switch' }, away, el('label', { class: 'form-check-label', for: 'away', text: 'Departure mode (away)' })),
+      outdoor ? el('span', { class: 'text-muted', text: outdoor }) : '',
+    );
+    const focused = document.activeElement && document.activeElement.matches('input.position') ? document.activeElement.getAttribute('aria-label') : undefined;
+    rooms.replaceChildren(
+      ...state.rooms.map((room) => {
+        const toggle = el('input', { class: 'form-check-input', type: 'checkbox', id: `climate-${room.name}`, checked: room.climateEnabled, disabled: !room.climateCapable, 'aria-label': `${room.name} climate control` });
+        toggle.addEventListener('change', async () => {
+          await call('/room-climate', { room: room.name, enabled: toggle.checked });
+          show(`${room.name}: climate control ${toggle.checked ? 'on' : 'off'}`);
+        });
+        return el(
+          'div',
+          { class: 'card room', 'data-room': room.name },
+          el(
+            'div',
+            { class: 'card-body' },
+            el('div', { class: 'd-flex justify-content-between align-items-center' }, el('h5', { text: room.name }), room.climateCapable ? el('div', { class: 'form-check form-switch' }, toggle, el('label', { class: 'form-check-label', for: `climate-${room.name}`, text: 'Climate control' })) : ''),
+            el('ul', { class: 'words', 'data-words': room.name }, room.words.map((w) => el('li', { text: w }))),
+            el(
+              'table',
+              { class: 'table table-sm mb-0' },
+              el(
+                'tbody',
+                {},
+                room.devices.map((d) => el('tr', { 'data-device': d.key }, el('td', { text: d.name }), el('td', { class: 'text-muted', text: d.type.replace('_', ' ') }), el('td', {}, deviceValue(d, state.now)), el('td', { class: 'text-end' }, COVERS.has(d.type) ? coverControls(d) : ''))),
+              ),
+            ),
+          ),
+        );
+      }),
+    );
+    if (focused) {
+      const again = [...document.querySelectorAll('input.position')].find((i) => i.getAttribute('aria-label') === focused);
+      again?.focus();
+    }
+  }
+
+  // ---- people -------------------------------------------------------------------------------
+  let people = [];
+  async function loadPeople() {
+    people = await call('/users');
+    const guests = people.filter((p) => p.role === 'guest').length;
+    const hasAdmin = people.some((p) => p.role === 'admin');
+    $('#people-count').textContent = `${guests} of 20 guest places used.`;
+    $('#add-role').textContent = hasAdmin ? 'as a guest' : 'as the admin (the first account)';
+    $('#people-table tbody').replaceChildren(
+      ...people.map((p) =>
+        el(
+          'tr',
+          { 'data-person': p.name },
+          el('td', { text: p.name }),
+          el('td', { text: p.role }),
+          el('td', { text: p.googleLinks > 0 ? `linked (${p.googleLinks})` : 'not linked' }),
+          el('td', { text: p.createdAt.slice(0, 10) }),
+          el(
+            'td',
+            { class: 'text-end' },
+            el('button', { class: 'btn btn-sm btn-secondary me-1', onclick: () => askPassword(p.name), text: 'Reset password' }),
+            el('button', { class: 'btn btn-sm btn-secondary me-1', disabled: p.googleLinks === 0, onclick: () => personAction('/users/unlink', p.name), text: 'Unlink' }),
+            el('button', { class: 'btn btn-sm btn-danger', 'data-action': 'remove', onclick: () => confirmThen(`Remove ${p.name}? Their Google Home link stops working at once.`, () => personAction('/users/remove', p.name)), text: 'Remove' }),
+          ),
+        ),
+      ),
+    );
+  }
+  async function personAction(path, name) {
+    const result = await call(path, { name });
+    await loadPeople();
+    show(result.message);
+  }
+  function askPassword(name) {
+    $('#password-name').textContent = name;
+    $('#reset-password').value = '';
+    $('#password-box').classList.remove('d-none');
+  }
+  $('#password-cancel').addEventListener('click', () => $('#password-box').classList.add('d-none'));
+  $('#password-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const name = $('#password-name').textContent;
+    const password = $('#reset-password').value;
+    $('#reset-password').value = '';
+    const result = await call('/users/passwd', { name, password });
+    $('#password-box').classList.add('d-none');
+    show(result.message);
+  });
+  $('#add-person').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const name = $('#new-name').value.trim();
+    const password = $('#new-password').value;
+    $('#new-password').value = '';
+    const role = people.some((p) => p.role === 'admin') ? 'guest' : 'admin';
+    const result = await call('/users/add', { name, password, role }).catch(() => undefined);
+    if (!result) return;
+    $('#new-name').value = '';
+    await loadPeople();
+    show(result.message);
+  });
+
+  // ---- confirmation (the UI's frame allows no browser dialogs) ------------------------------
+  let confirmed;
+  function confirmThen(text, action) {
+    $('#confirm-text').textContent = text;
+    confirmed = action;
+    const box = $('#confirm');
+    box.classList.remove('d-none');
+    if (!box.closest('.page').hidden) return;
+    // People page: show the box there
+    $('#page-people').append(box);
+  }
+  $('#confirm-yes').addEventListener('click', async () => {
+    $('#confirm').classList.add('d-none');
+    const action = confirmed;
+    confirmed = undefined;
+    await action?.();
+  });
+  $('#confirm-no').addEventListener('click', () => {
+    $('#confirm').classList.add('d-none');
+    confirmed = undefined;
+    show('Nothing was changed.', 'secondary');
+  });
+
+  // ---- privacy ------------------------------------------------------------------------------
+  async function loadPrivacy() {
+    const place = $('#page-privacy');
+    if ($('#confirm').parentElement !== place) place.insertBefore($('#confirm'), $('#privacy-result'));
+    const [inventory, list] = await Promise.all([call('/privacy/inventory'), call('/users')]);
+    people = list;
+    $('#privacy-folder').textContent = inventory.folder;
+    $('#privacy-files tbody').replaceChildren(...inventory.files.map((f) => el('tr', {}, el('td', {}, el('code', { text: f.file })), el('td', { text: f.holds }), el('td', { text: f.exists ? `${number(f.bytes)} bytes` : 'not there' }))));
+    $('#privacy-person').replaceChildren(...(people.length ? people.map((p) => el('option', { value: p.name, text: p.name })) : [el('option', { value: '', text: 'no accounts' })]));
+  }
+  function download(filename, text) {
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    const a = el('a', { href: url, download: filename });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+  $('#export-bridge').addEventListener('click', async () => {
+    const result = await call('/privacy/export', {});
+    download(result.filename, result.json);
+    show(`Exported to ${result.filename}`);
+  });
+  $('#export-person').addEventListener('click', async () => {
+    const user = $('#privacy-person').value;
+    if (!user) return show('There is nobody to export.', 'warning');
+    const result = await call('/privacy/export', { user });
+    download(result.filename, result.json);
+    show(`Exported to ${result.filename}`);
+  });
+  $('#erase-person').addEventListener('click', () => {
+    const user = $('#privacy-person').value;
+    if (!user) return show('There is nobody to erase.', 'warning');
+    confirmThen(`Erase everything stored about ${user}: their account and every Google link? This cannot be undone.`, async () => {
+      const result = await call('/privacy/erase', { user });
+      $('#privacy-result').classList.remove('d-none');
+      $('#privacy-result').textContent = result.message;
+      await loadPrivacy();
+      show(result.ok ? `Erased ${user}.` : `Erased ${user}, with a warning (below).`, result.ok ? 'success' : 'warning');
+    });
+  });
+  $('#reset-bridge').addEventListener('click', () => {
+    confirmThen('Reset the bridge for moving house: remove the guests, every Google link, the climate history and memory, and the VELUX ACTIVE pairings? Homebridge must be stopped first.', async () => {
+      const result = await call('/privacy/reset', {});
+      $('#privacy-result').classList.remove('d-none');
+      $('#privacy-result').textContent = result.message;
+      await loadPrivacy();
+    });
+  });
+
+  // ---- gateways -----------------------------------------------------------------------------
+  async function loadGateways() {
+    const data = await call('/gateways');
+    const offline = $('#gateways-offline');
+    offline.classList.toggle('d-none', data.running);
+    offline.textContent = data.offline || '';
+    const now = Date.now();
+    $('#gateways-table tbody').replaceChildren(
+      ...data.gateways.map((g) =>
+        el(
+          'tr',
+          { 'data-gateway': g.key },
+          el('td', { text: g.name }),
+          el('td', { text: g.type === 'homekit' ? 'VELUX ACTIVE (KIX 300)' : g.type === 'klf200' ? 'KLF 200' : 'MQTT' }),
+          el('td', { class: g.online ? '' : 'offline', text: g.online ? 'online' : 'offline' }),
+          el('td', { text: g.devices }),
+          el('td', { text: g.lastMessageAt ? `${clock(g.lastMessageAt)} (${age(now - g.lastMessageAt)})` : '–' }),
+          el('td', { text: g.type === 'homekit' ? (g.paired ? 'paired with this plugin' : 'not paired yet') : '–' }),
+        ),
+      ),
+    );
+  }
+  $('#discover').addEventListener('click', async () => {
+    $('#discover-message').textContent = 'Looking for 3 s…';
+    const result = await call('/gateways/discover', {});
+    const table = $('#discovered');
+    table.classList.toggle('d-none', result.found.length === 0);
+    table.querySelector('tbody').replaceChildren(
+      ...result.found.map((g) =>
+        el('tr', {}, el('td', { text: g.name }), el('td', { text: `${g.host}:${g.port}` }), el('td', { text: g.model || '?' }), el('td', { text: g.pluginPairing ? 'paired with this plugin' : g.paired ? 'paired with another controller' : 'ready for the setup code' })),
+      ),
+    );
+    $('#discover-message').textContent = result.message || `${result.found.length} found.`;
+  });
+
+  // ---- settings: the generated form of config.schema.json, one platform block at a time -----
+  let blocks = [];
+  let current = 0;
+  let checkTimer;
+  async function openSettings() {
+    const schema = await homebridge.getPluginConfigSchema();
+    blocks = await homebridge.getPluginConfig();
+    if (blocks.length === 0) blocks = [{ platform: schema.pluginAlias }];
+    if (current >= blocks.length) current = 0;
+    const picker = $('#block-picker');
+    picker.replaceChildren();
+    if (blocks.length > 1) {
+      const select = el('select', { class: 'form-select w-auto', 'aria-label': 'Platform block' }, blocks.map((b, i) => el('option', { value: i, selected: i === current, text: b.name || `Block ${i + 1}` })));
+      select.addEventListener('change', () => {
+        current = Number(select.value);
+        void openSettings();
+      });
+      picker.append(el('span', { text: 'Platform block:' }), select);
+    }
+    settingsForm?.end();
+    settingsForm = homebridge.createForm({ schema: schema.schema, layout: schema.layout, form: schema.form }, blocks[current]);
+    settingsForm.onChange((data) => {
+      blocks[current] = { ...data, platform: schema.pluginAlias };
+      void homebridge.updatePluginConfig(blocks);
+      clearTimeout(checkTimer);
+      checkTimer = setTimeout(() => void check(blocks[current]), 300);
+    });
+  }
+  /** The plugin's own config check: Save stays off while the block has problems (strictValidation). */
+  async function check(block) {
+    const { problems } = await call('/config/check', { block });
+    $('#config-problems').replaceChildren(...problems.map((p) => el('li', { text: p })));
+    if (problems.length) homebridge.disableSaveButton();
+    else homebridge.enableSaveButton();
+  }
+
+  // ---- start --------------------------------------------------------------------------------
+  homebridge.addEventListener('state', (event) => renderRooms(event.data));
+  for (const button of document.querySelectorAll('[data-tab]')) button.addEventListener('click', () => void open(button.dataset.tab));
+  homebridge.addEventListener('ready', async () => {
+    const configured = await homebridge.getPluginConfig();
+    await open(configured.length === 0 ? 'settings' : 'rooms');
+  });
+})();

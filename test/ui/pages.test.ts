@@ -1,0 +1,221 @@
+/**
+ * The plugin's own pages in the real Homebridge UI (homebridge-config-ui-x, pinned): a real
+ * Homebridge runs the plugin against the simulated home (MQTT, in-process broker), the UI runs
+ * on the same storage folder, and a headless Chromium clicks through Rooms, People, Privacy and
+ * Gateways. One Homebridge, one UI and one browser page serve every case.
+ * UPDATE_SCREENSHOTS=1 also writes docs/images/ui-*.png.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FrameLocator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/cli.js';
+import { SimulatedHome } from '../../src/simulator/index.js';
+import { accountsFile } from '../../src/google/paths.js';
+import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
+import { freePort, REPO_ROOT, startHomebridge, type RunningHomebridge } from '../helpers/homebridge.js';
+import { CHROMIUM, ConfigUi } from './support/config-ui.js';
+
+if (!CHROMIUM) console.warn('SKIPPED test/ui/pages.test.ts: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
+
+const SCREENSHOTS = process.env['UPDATE_SCREENSHOTS'] === '1';
+const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1, keyLength: 64 };
+
+/** Runs the velux-climate CLI in-process on the test's storage and returns its output. */
+async function cli(storage: string, args: string[], secrets: string[] = []): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        add(chunk.toString());
+        done();
+      },
+    });
+  const lines = [...secrets];
+  const code = await main(['--storage', storage, ...args], {
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    interactive: false,
+    readSecret: async () => lines.shift() ?? '',
+  }, { scrypt: CHEAP_SCRYPT });
+  return { code, out, err };
+}
+
+async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { timeout: 60_000 }, () => {
+  let broker: TestBroker;
+  let sim: SimulatedHome;
+  let homebridge: RunningHomebridge;
+  let ui: ConfigUi;
+  let page: Page;
+  let frame: FrameLocator;
+  /** From "Plugin Config" clicked to the Rooms page showing live values (docs/ui.md). */
+  let openMs = 0;
+
+  beforeAll(async () => {
+    broker = await startAedes();
+    const baseTopic = uniqueBaseTopic('ui');
+    sim = new SimulatedHome({ url: broker.url, baseTopic, timeScale: 20 });
+    await sim.start();
+    const uiPort = await freePort();
+    homebridge = await startHomebridge({
+      platforms: [
+        { platform: 'VeluxClimate', name: 'VELUX', gateways: [{ name: 'Home', url: broker.url, baseTopic }] },
+        { platform: 'config', name: 'Config', port: uiPort, host: '127.0.0.1', enableMdnsAdvertise: false },
+      ],
+    });
+    await homebridge.waitForOutput(/devices in \d+ rooms are ready/, 15_000);
+    ui = await ConfigUi.start({ storage: homebridge.storagePath, port: uiPort });
+    const opening = performance.now();
+    ({ page, frame } = await ui.openPages({ width: 1000, height: 1400 }));
+    await frame.locator('[data-room="Bathroom"] [data-value="humidity"]').waitFor();
+    openMs = performance.now() - opening;
+  }, 120_000);
+
+  afterAll(async () => {
+    await ui?.stop();
+    await homebridge?.dispose();
+    await sim?.stop();
+    await broker?.close();
+  });
+
+  const shot = async (name: string) => {
+    if (SCREENSHOTS) await page.locator('.modal-content').first().screenshot({ path: join(REPO_ROOT, `docs/images/ui-${name}.png`) });
+  };
+
+  it('Rooms: every room with live values that follow the simulated home', async () => {
+    await frame.locator('#tab-rooms').click();
+    const bathroom = frame.locator('[data-room="Bathroom"]');
+    await bathroom.waitFor();
+    for (const room of sim.home.rooms()) await expect(frame.locator(`[data-room="${room}"]`).count()).resolves.toBe(1);
+    const humidity = bathroom.locator('[data-value="humidity"]');
+    await humidity.waitFor();
+    const before = await humidity.textContent();
+    sim.home.shower('Bathroom');
+    const after = Math.round(sim.home.state('bathroom-sensor')?.humidity ?? NaN);
+    // the page is pushed the new reading within a few seconds (gateway → plugin → socket → UI)
+    await until(async () => (await humidity.textContent()) === `${after} % RH` && (await humidity.textContent()) !== before, `Bathroom humidity ${after} % on the page`);
+    await expect(bathroom.locator('.words li').first().textContent()).resolves.toMatch(/\S/);
+  });
+
+  it('Rooms: moving a window from the page moves it in the simulated home (source ui: a manual pause)', async () => {
+    const row = frame.locator('[data-device$="/kitchen-window"]');
+    await row.locator('input.position').fill('40');
+    await row.locator('[data-action="move"]').click();
+    await until(() => sim.home.state('kitchen-window')?.position === 40, 'the Kitchen window at 40 %', 20_000);
+    // a command from the page is manual use: the climate control leaves the window alone
+    await until(async () => /paused: Kitchen window moved by hand at \d\d:\d\d, until \d\d:\d\d/.test((await frame.locator('[data-words="Kitchen"]').textContent()) ?? ''), 'the manual pause in words', 15_000);
+    await until(async () => /40 % open/.test((await row.textContent()) ?? ''), 'the page showing 40 %');
+    await shot('rooms');
+  });
+
+  it('Rooms: departure mode switched from the page reaches the departure switch', async () => {
+    await frame.locator('#away').check();
+    await until(() => sim.home.state('departure-switch')?.away === true, 'departure mode on in the simulated home');
+    await frame.locator('#away').uncheck();
+    await until(() => sim.home.state('departure-switch')?.away === false, 'departure mode off again');
+  });
+
+  it('People: adds the admin and guests, refuses a 21st guest, removes one', async () => {
+    const storage = homebridge.storagePath;
+    await frame.locator('#tab-people').click();
+    const add = async (name: string) => {
+      await frame.locator('#new-name').fill(name);
+      await frame.locator('#new-password').fill(`${name}-password-1`);
+      await frame.locator('#add-guest').click();
+    };
+    await add('anna');
+    await frame.locator('[data-person="anna"]').waitFor();
+    await expect(frame.locator('[data-person="anna"] td').nth(1).textContent()).resolves.toBe('admin');
+    // 19 guests straight through the CLI (cheap hashes), the 20th through the page
+    for (let i = 1; i <= 19; i++) expect((await cli(storage, ['users', 'add', `guest${i}`, '--guest'], ['guest-password-1'])).code).toBe(0);
+    await frame.locator('#tab-people').click();
+    await add('guest20');
+    await frame.locator('[data-person="guest20"]').waitFor();
+    await expect(frame.locator('#people-count').textContent()).resolves.toBe('20 of 20 guest places used.');
+    await add('guest21');
+    await until(async () => /already has 20 guests/.test((await frame.locator('#message').textContent()) ?? ''), 'the refusal of a 21st guest');
+    expect(await frame.locator('[data-person="guest21"]').count()).toBe(0);
+    const users = JSON.parse((await cli(storage, ['users', 'list', '--json'])).out) as Array<{ name: string }>;
+    expect(users.map((u) => u.name)).not.toContain('guest21');
+    await shot('people');
+    await frame.locator('[data-person="guest20"] [data-action="remove"]').click();
+    await frame.locator('#confirm-yes').click();
+    await until(async () => (await frame.locator('[data-person="guest20"]').count()) === 0, 'guest20 gone from the page');
+    const after = JSON.parse((await cli(storage, ['users', 'list', '--json'])).out) as Array<{ name: string }>;
+    expect(after.map((u) => u.name)).not.toContain('guest20');
+    expect(after).toHaveLength(20);
+  });
+
+  it('Privacy: export downloads what `privacy export` prints; erase asks first; no hash reaches the page', async () => {
+    const storage = homebridge.storagePath;
+    await frame.locator('#tab-privacy').click();
+    await frame.locator('#privacy-files tbody tr').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), frame.locator('#export-bridge').click()]);
+    const file = JSON.parse(readFileSync((await download.path()) ?? '', 'utf8')) as Record<string, unknown>;
+    const printed = JSON.parse((await cli(storage, ['privacy', 'export'])).out) as Record<string, unknown>;
+    const stable = (doc: Record<string, unknown>) => ({ ...doc, exportedAt: undefined, files: { ...(doc['files'] as object), 'home-state.json': undefined, 'climate-state.json': undefined, 'climate-history.json': undefined } });
+    expect(stable(file)).toEqual(stable(printed));
+    expect(Object.keys(file['files'] as object)).toContain('accounts.json');
+    // no password hash or salt in the export or anywhere on the page
+    const accounts = JSON.parse(readFileSync(accountsFile(storage), 'utf8')) as { accounts: Array<{ password: { hash: string; salt: string } }> };
+    const html = await frame.locator('body').innerHTML();
+    for (const a of accounts.accounts) {
+      for (const secret of [a.password.hash, a.password.salt]) {
+        expect(JSON.stringify(file)).not.toContain(secret);
+        expect(html).not.toContain(secret);
+      }
+    }
+    await shot('privacy');
+
+    await frame.locator('#privacy-person').selectOption('guest1');
+    await frame.locator('#erase-person').click();
+    await expect(frame.locator('#confirm-text').textContent()).resolves.toMatch(/Erase everything stored about guest1/);
+    expect((await cli(storage, ['users', 'list', '--json'])).out).toContain('"guest1"');
+    await frame.locator('#confirm-no').click();
+    expect((await cli(storage, ['users', 'list', '--json'])).out).toContain('"guest1"');
+    await frame.locator('#erase-person').click();
+    await frame.locator('#confirm-yes').click();
+    await until(async () => !(await cli(storage, ['users', 'list', '--json'])).out.includes('"guest1"'), 'guest1 erased');
+    await until(async () => /Removed the account of guest1/.test((await frame.locator('#privacy-result').textContent()) ?? ''), 'the erase report');
+  });
+
+  it('runs its server part as a child of the Homebridge UI, only while the dialog is open (costs printed for docs/ui.md)', () => {
+    const servers = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          return cmd.includes(ui.dir) && cmd.includes('homebridge-ui/server.js');
+        } catch {
+          return false;
+        }
+      });
+    expect(servers).toHaveLength(1);
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${servers[0]}/status`, 'utf8'))?.[1]);
+    console.log(`UI server part: ${(rssKb / 1024).toFixed(1)} MB RSS; dialog to live Rooms page: ${Math.round(openMs)} ms`);
+    expect(rssKb).toBeGreaterThan(0);
+  });
+
+  it('Gateways: the gateway online with its devices and last message', async () => {
+    await frame.locator('#tab-gateways').click();
+    const row = frame.locator('#gateways-table tbody tr').first();
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    expect(cells.slice(0, 4)).toEqual(['Home', 'MQTT', 'online', String(sim.home.devices().length)]);
+    expect(cells[4]).toMatch(/\d\d:\d\d \(\d+ s ago\)/);
+    await shot('gateways');
+  });
+});
