@@ -59,6 +59,7 @@ export const PLUGIN_FILE_NOTES: Record<keyof typeof PLUGIN_FILES, string> = {
   homeState: 'departure mode of the virtual switch, the room climate switches, each gateway id',
   climateMemory: "the climate control's memory: when the home was left, when someone last moved a window by hand",
   climateHistory: "the climate control's decisions (time, room, what and why), kept climate.historyDays days",
+  sensorHistory: 'each climate sensor\'s temperature, humidity and CO2 as 10-minute means, kept climate.historyDays days',
   homekitPairings: "the plugin's HomeKit pairing keys with VELUX ACTIVE gateways (never shown)",
 };
 
