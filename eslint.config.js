@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.demo/', '.tmp/', 'coverage/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', '.demo/', '.tmp/', 'coverage/', 'bench/results/', 'homebridge-ui/public/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

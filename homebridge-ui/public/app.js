@@ -60,6 +60,7 @@
       settingsForm = undefined;
     }
     if (name === 'rooms') renderRooms(lastState ?? (await call('/state')));
+    if (name === 'history') await loadHistory();
     if (name === 'people') await loadPeople();
     if (name === 'privacy') await loadPrivacy();
     if (name === 'gateways') await loadGateways();
@@ -163,6 +164,92 @@
       const again = [...document.querySelectorAll('input.position')].find((i) => i.getAttribute('aria-label') === focused);
       again?.focus();
     }
+  }
+
+  // ---- history: the sensor history's charts with the climate control's decisions marked ----
+  const METRICS = [
+    ['co2', 'CO2 (ppm)', '#8e44ad'],
+    ['humidity', 'Humidity (%)', '#2e86c1'],
+    ['temperature', 'Temperature (°C)', '#d35400'],
+  ];
+  const MARK = { action: '#2a9d8f', blocked: '#c9302c' };
+  let historyRoom;
+  let historyDays = 1;
+  let charts = [];
+  /** A uPlot plugin: a dashed vertical line at each decision; counts what it drew on the chart. */
+  function markers(marks, holder) {
+    return {
+      hooks: {
+        draw: [
+          (u) => {
+            const { ctx, bbox } = u;
+            let drawn = 0;
+            for (const m of marks) {
+              const x = u.valToPos(m.t, 'x', true);
+              if (!(x >= bbox.left && x <= bbox.left + bbox.width)) continue;
+              ctx.save();
+              ctx.strokeStyle = MARK[m.kind] || MARK.action;
+              ctx.lineWidth = 1.5;
+              ctx.setLineDash([5, 4]);
+              ctx.beginPath();
+              ctx.moveTo(x, bbox.top);
+              ctx.lineTo(x, bbox.top + bbox.height);
+              ctx.stroke();
+              ctx.restore();
+              drawn++;
+            }
+            holder.dataset.drawnMarks = String(drawn);
+          },
+        ],
+      },
+    };
+  }
+  async function loadHistory() {
+    const data = await call('/history', { room: historyRoom, days: historyDays });
+    historyRoom = data.room;
+    $('#history-room').replaceChildren(...data.rooms.map((r) => el('option', { value: r, selected: r === data.room, text: r })));
+    for (const b of document.querySelectorAll('[data-days]')) b.classList.toggle('active', Number(b.dataset.days) === data.days);
+    for (const chart of charts) chart.destroy();
+    charts = [];
+    const holder = $('#charts');
+    holder.replaceChildren();
+    const empty = $('#history-empty');
+    empty.classList.toggle('d-none', data.points.length > 0);
+    empty.textContent = data.rooms.length === 0 ? 'No sensor history yet: it fills as the sensors report (10-minute means, kept climate.historyDays days).' : `No readings for ${data.room} in this time.`;
+    const xs = data.points.map((p) => p.t / 1000);
+    const marks = data.events.map((e) => ({ t: e.at / 1000, kind: e.kind }));
+    const width = Math.max(320, holder.clientWidth || 800);
+    if (data.points.length > 0) {
+      for (const [metric, label, color] of METRICS) {
+        const ys = data.points.map((p) => (p[metric] === undefined ? null : p[metric]));
+        if (ys.every((v) => v === null)) continue;
+        const div = el('div', { class: 'chart', 'data-chart': metric, 'data-points': ys.filter((v) => v !== null).length, 'data-marks': marks.length });
+        holder.append(div);
+        const options = {
+          width,
+          height: 170,
+          title: label,
+          legend: { show: false },
+          scales: { x: { time: true, range: () => [data.from / 1000, data.to / 1000] } },
+          series: [{}, { label, stroke: color, width: 1.5, spanGaps: false }],
+          plugins: [markers(marks, div)],
+        };
+        charts.push(new window.uPlot(options, [xs, ys], div));
+      }
+    }
+    $('#history-events').replaceChildren(
+      ...(data.events.length ? [...data.events].reverse().map((e) => el('li', { class: e.kind === 'blocked' ? 'mark-blocked' : 'mark-action', text: `${new Date(e.at).toLocaleString('en-GB', { weekday: 'short', hour: '2-digit', minute: '2-digit' })} ${e.text}` })) : [el('li', { class: 'text-muted', text: 'nothing in this time' })]),
+    );
+  }
+  $('#history-room').addEventListener('change', () => {
+    historyRoom = $('#history-room').value;
+    void loadHistory();
+  });
+  for (const b of document.querySelectorAll('[data-days]')) {
+    b.addEventListener('click', () => {
+      historyDays = Number(b.dataset.days);
+      void loadHistory();
+    });
   }
 
   // ---- people -------------------------------------------------------------------------------
@@ -338,6 +425,7 @@
   let blocks = [];
   let current = 0;
   let checkTimer;
+  let changes = 0;
   async function openSettings() {
     const schema = await homebridge.getPluginConfigSchema();
     blocks = await homebridge.getPluginConfig();
@@ -356,18 +444,26 @@
     settingsForm?.end();
     settingsForm = homebridge.createForm({ schema: schema.schema, layout: schema.layout, form: schema.form }, blocks[current]);
     settingsForm.onChange((data) => {
+      changes++;
+      $('#velux').dataset.synced = 'false';
       blocks[current] = { ...data, platform: schema.pluginAlias };
-      void homebridge.updatePluginConfig(blocks);
-      clearTimeout(checkTimer);
-      checkTimer = setTimeout(() => void check(blocks[current]), 300);
+      const mine = changes;
+      // At once, so a Save right after a change saves it; the check can wait for a pause in typing.
+      void homebridge.updatePluginConfig(blocks).then(() => {
+        clearTimeout(checkTimer);
+        checkTimer = setTimeout(() => void check(blocks[current], mine), 300);
+      });
     });
   }
   /** The plugin's own config check: Save stays off while the block has problems (strictValidation). */
-  async function check(block) {
+  async function check(block, mine) {
     const { problems } = await call('/config/check', { block });
+    if (mine !== changes) return; // a newer change is on its way
     $('#config-problems').replaceChildren(...problems.map((p) => el('li', { text: p })));
     if (problems.length) homebridge.disableSaveButton();
     else homebridge.enableSaveButton();
+    // for tests and scripts: every change has reached the dialog and been checked
+    $('#velux').dataset.synced = 'true';
   }
 
   // ---- start --------------------------------------------------------------------------------

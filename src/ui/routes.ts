@@ -20,6 +20,7 @@ export const UI_ROUTES = [
   '/gateways',
   '/gateways/discover',
   '/config/check',
+  '/history',
 ] as const;
 
 export type UiRoute = (typeof UI_ROUTES)[number];

@@ -21,6 +21,9 @@ import { PairingStore } from '../gateway/transports.js';
 import { silentLogger } from '../logger.js';
 import { pluginStorageDir, uiSocketPath } from '../storage/paths.js';
 import { askPlugin, type UiRequest, type UiRoom, type UiSnapshot } from './plugin-socket.js';
+import { CLIMATE_FILES } from '../climate/store.js';
+import { climateEvents, readClimateHistoryFile } from '../history/climate-events.js';
+import { querySeries, readSensorHistoryFile, sensorHistoryFile } from '../history/sensor-history.js';
 import { describeRoom } from './room-words.js';
 import type { UiRoute } from './routes.js';
 
@@ -209,12 +212,42 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
     // ---- gateways -------------------------------------------------------------------------
     '/gateways': gateways,
     '/config/check': async (body) => ({ problems: configProblems(body) }),
+    '/history': async (body) => history(storagePath, body),
     '/gateways/discover': async () => {
       const run = await cli(['gateways', 'discover', '--json', '--seconds', '3']);
       // exit 1 with an explanation when nothing is found
       if (run.code === 0) return { found: JSON.parse(run.stdout) as unknown };
       return { found: [], message: (run.stdout || run.stderr).replace(/^velux-climate: /, '').trim() };
     },
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One room's chart data over the last day or week: the sensor history's 10-minute means and
+ * the climate control's decisions on the same time line, read from the plugin's files (the
+ * running plugin writes the sensor history every few minutes, the decisions every minute).
+ */
+function history(storagePath: string, body: unknown): unknown {
+  const dir = pluginStorageDir(storagePath);
+  const doc = readSensorHistoryFile(sensorHistoryFile(dir));
+  const decisions = readClimateHistoryFile(join(dir, CLIMATE_FILES.history));
+  const rooms = [...new Set([...Object.values(doc.series).flatMap((s) => (s.room ? [s.room] : [])), ...decisions.map((e) => e.room)])].sort();
+  const wanted = record(body)['room'];
+  const room = typeof wanted === 'string' && rooms.includes(wanted) ? wanted : rooms[0];
+  const days = record(body)['days'] === 7 ? 7 : 1;
+  const to = Date.now();
+  const from = to - days * DAY_MS;
+  if (room === undefined) return { rooms, days, from, to, points: [], events: [] };
+  return {
+    rooms,
+    room,
+    days,
+    from,
+    to,
+    points: querySeries(doc, room, from, to),
+    events: climateEvents(decisions, room, from, to).map((e) => ({ at: e.at, kind: e.kind, trigger: e.trigger, text: e.text })),
   };
 }
 

@@ -5,13 +5,20 @@
  * Gateways. One Homebridge, one UI and one browser page serve every case.
  * UPDATE_SCREENSHOTS=1 also writes docs/images/ui-*.png.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/cli.js';
+import type { ClimateHistoryEntry } from '../../src/climate/controller.js';
+import { CLIMATE_FILES } from '../../src/climate/store.js';
+import { SensorHistory, sensorHistoryFile } from '../../src/history/sensor-history.js';
+import { replay, REPLAY_START } from '../../src/simulator/replay/replay.js';
+import { syntheticDay } from '../../src/simulator/replay/trace.js';
+import { pluginStorageDir } from '../../src/storage/paths.js';
 import { SimulatedHome } from '../../src/simulator/index.js';
 import { accountsFile } from '../../src/google/paths.js';
 import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
@@ -54,6 +61,30 @@ async function until<T>(check: () => T | undefined | false | Promise<T | undefin
   }
 }
 
+/**
+ * A simulated day of the Bedroom before Homebridge starts: the real climate controller on a
+ * manual clock over the synthetic indoor day (src/simulator/replay/, seconds for 24 h), its
+ * readings fed into the plugin's sensor history store and its decisions written as the climate
+ * history, shifted to end now, in the storage folder the plugin then opens.
+ */
+async function seedSimulatedDay(storage: string): Promise<{ events: ClimateHistoryEntry[]; points: number }> {
+  const result = await replay(syntheticDay());
+  const first = result.readings[0]?.minute ?? 0;
+  const last = result.readings.at(-1)?.minute ?? 0;
+  const shift = Date.now() - 5 * 60_000 - (REPLAY_START + (last - first) * 60_000);
+  const dir = pluginStorageDir(storage);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const store = new SensorHistory({ path: sensorHistoryFile(dir), days: 7 });
+  for (const r of result.readings) {
+    store.record('replay/bedroom-sensor', 'Bedroom sensor', 'Bedroom', { co2: r.co2, temperature: r.temperature, humidity: r.humidity }, REPLAY_START + (r.minute - first) * 60_000 + shift);
+  }
+  store.stop();
+  const events = result.history.map((e) => ({ ...e, at: e.at + shift }));
+  writeFileSync(join(dir, CLIMATE_FILES.history), JSON.stringify(events), { mode: 0o600 });
+  const points = store.series('Bedroom', Date.now() - 86_400_000, Date.now()).length;
+  return { events: events.filter((e) => e.at >= Date.now() - 86_400_000), points };
+}
+
 describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { timeout: 60_000 }, () => {
   let broker: TestBroker;
   let sim: SimulatedHome;
@@ -63,6 +94,8 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
   let frame: FrameLocator;
   /** From "Plugin Config" clicked to the Rooms page showing live values (docs/ui.md). */
   let openMs = 0;
+  let storage: string;
+  let seeded: Awaited<ReturnType<typeof seedSimulatedDay>>;
 
   beforeAll(async () => {
     broker = await startAedes();
@@ -70,7 +103,10 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
     sim = new SimulatedHome({ url: broker.url, baseTopic, timeScale: 20 });
     await sim.start();
     const uiPort = await freePort();
+    storage = mkdtempSync(join(tmpdir(), 'velux-ui-pages-'));
+    seeded = await seedSimulatedDay(storage);
     homebridge = await startHomebridge({
+      storagePath: storage,
       platforms: [
         { platform: 'VeluxClimate', name: 'VELUX', gateways: [{ name: 'Home', url: broker.url, baseTopic }] },
         { platform: 'config', name: 'Config', port: uiPort, host: '127.0.0.1', enableMdnsAdvertise: false },
@@ -89,6 +125,7 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
     await homebridge?.dispose();
     await sim?.stop();
     await broker?.close();
+    if (storage) rmSync(storage, { recursive: true, force: true });
   });
 
   const shot = async (name: string) => {
@@ -126,6 +163,28 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
     await until(() => sim.home.state('departure-switch')?.away === true, 'departure mode on in the simulated home');
     await frame.locator('#away').uncheck();
     await until(() => sim.home.state('departure-switch')?.away === false, 'departure mode off again');
+  });
+
+  it('History: a simulated day of the Bedroom as charts with the climate control’s decisions marked', async () => {
+    expect(seeded.events.length, 'the simulated day has climate decisions').toBeGreaterThan(0);
+    await frame.locator('#tab-history').click();
+    await frame.locator('#history-room').selectOption('Bedroom');
+    const co2 = frame.locator('[data-chart="co2"]');
+    await co2.locator('canvas').first().waitFor();
+    for (const metric of ['co2', 'humidity', 'temperature']) {
+      const chart = frame.locator(`[data-chart="${metric}"]`);
+      expect(Number(await chart.getAttribute('data-points')), `${metric} points`).toBeGreaterThanOrEqual(seeded.points - 1);
+      // every decision of the day is drawn as a line on every chart
+      expect(Number(await chart.getAttribute('data-drawn-marks')), `${metric} marks`).toBe(seeded.events.length);
+    }
+    expect(seeded.points).toBeGreaterThan(100); // a day of 10-minute means
+    const listed = await frame.locator('#history-events li').allTextContents();
+    expect(listed).toHaveLength(seeded.events.length);
+    expect(listed[0]).toContain(seeded.events.at(-1)!.text);
+    await shot('history');
+    await frame.locator('#history-week').click();
+    await until(async () => (await frame.locator('#history-week').getAttribute('class'))?.includes('active'), 'the week view');
+    expect(Number(await frame.locator('[data-chart="co2"]').getAttribute('data-drawn-marks'))).toBe(seeded.events.length);
   });
 
   it('People: adds the admin and guests, refuses a 21st guest, removes one', async () => {

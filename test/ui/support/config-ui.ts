@@ -215,6 +215,30 @@ export class SettingsForm {
     return this.page.locator('.modal-footer button:has-text("Save")');
   }
 
+  /**
+   * Waits until the plugin's pages have passed every change of the form to the dialog and
+   * checked it (they mark #velux data-synced="true"; the form reports a change ~100 ms after it).
+   */
+  async settled(): Promise<void> {
+    const frame = this.page.frameLocator('.modal-content iframe');
+    const deadline = Date.now() + 15_000;
+    let quietSince = 0;
+    while (Date.now() < deadline) {
+      const synced = (await frame.locator('#velux').getAttribute('data-synced').catch(() => null)) !== 'false';
+      if (!synced) quietSince = 0;
+      else if (quietSince === 0) quietSince = Date.now();
+      else if (Date.now() - quietSince >= 400) return;
+      await this.page.waitForTimeout(50);
+    }
+    throw new Error('the settings form did not settle within 15 s');
+  }
+
+  /** Whether Save is enabled once the form has settled. */
+  async saveEnabled(): Promise<boolean> {
+    await this.settled();
+    return this.saveButton().isEnabled();
+  }
+
   /** Opens every collapsed section (the UI draws expandable fieldsets closed). */
   async expandAll(): Promise<void> {
     for (let clicks = 0; clicks < 50; clicks++) {
@@ -290,6 +314,7 @@ export class SettingsForm {
   /** Presses Save and returns the block the UI wrote to config.json. */
   async save(): Promise<Block | undefined> {
     const before = await readFile(this.ui.configPath, 'utf8');
+    await this.settled();
     await this.saveButton().click();
     // The UI replaces config.json while saving: for a moment it may be missing or half written.
     const complete = async () => {
