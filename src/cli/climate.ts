@@ -243,7 +243,8 @@ function emptyHistoryReason(
 
 // ---- status ---------------------------------------------------------------------------------
 
-const TRIGGER_WORDS: Record<string, string> = {
+/** A climate trigger in words (also the UI's Rooms page). */
+export const TRIGGER_WORDS: Record<string, string> = {
   co2: 'CO2',
   humidity: 'humidity',
   heat: 'heat',

@@ -18,7 +18,6 @@
  *   the bridge or Google port from config.json: stop Homebridge first.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLIMATE_FILES } from '../climate/store.js';
@@ -28,6 +27,7 @@ import { accountsFile, googleTokensFile } from '../google/paths.js';
 import { GoogleTokenStore, readTokensFile, type TokensDocument } from '../google/token-store.js';
 import { openHomeStateFile } from '../home/persistence.js';
 import { silentLogger } from '../logger.js';
+import { answers } from '../net-probe.js';
 import { STORAGE_FILES } from '../storage/paths.js';
 import { PAIRINGS_FILE } from '../gateway/transports.js';
 import { SENSOR_HISTORY_FILE } from '../history/sensor-history.js';
@@ -460,20 +460,7 @@ export async function runningHomebridge(storagePath: string): Promise<string | u
       candidates.push({ host, port, what: `the Google endpoint ${host}:${port}` });
     }
   }
-  const answers = await Promise.all(candidates.map((c) => answers500ms(c.host, c.port)));
-  const found = candidates.filter((_, i) => answers[i]);
+  const answered = await Promise.all(candidates.map((c) => answers({ host: c.host, port: c.port })));
+  const found = candidates.filter((_, i) => answered[i]);
   return found.length ? `something answers on ${found.map((c) => c.what).join(' and ')}` : undefined;
-}
-
-function answers500ms(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }

@@ -20,6 +20,7 @@ import type { ClimateHistoryEntry } from '../climate/controller.js';
 import type { CommandResult, DeviceCommand, DeviceState } from '../gateway/types.js';
 import type { Home } from '../home/model.js';
 import type { Logger } from '../logger.js';
+import { answers } from '../net-probe.js';
 
 export const MAX_REQUEST_BYTES = 16 * 1024;
 /** Unix socket paths longer than this do not fit sockaddr_un on Linux (108 bytes with the NUL). */
@@ -201,7 +202,7 @@ export class UiSocketServer {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       chmodSync(dir, 0o700);
       if (existsSync(this.path)) {
-        if (await answers(this.path)) {
+        if (await answers({ path: this.path })) {
           this.log.warn(`Homebridge UI: another Homebridge already serves ${this.path}; this one shows no live state in the UI`);
           return false;
         }
@@ -260,20 +261,6 @@ export class UiSocketServer {
       answer(request, this.home, this.climate).then(reply, (err: unknown) => reply({ ok: false, error: err instanceof Error ? err.message : String(err) }));
     });
   }
-}
-
-/** Whether something accepts connections on that socket path (a second Homebridge). */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** The UI server's side: one request, one answer (docs/ui.md). */

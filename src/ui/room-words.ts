@@ -5,17 +5,8 @@
  * `climate status` reads (the controller's memory) and the running plugin's live view
  * (blocks, the last evaluation's notes, the newest decisions, which carry the reasons).
  */
-import type { ClimateStatus } from '../cli/climate.js';
+import { TRIGGER_WORDS, type ClimateStatus } from '../cli/climate.js';
 import type { UiDevice, UiRoom } from './plugin-socket.js';
-
-const TRIGGER_WORDS: Record<string, string> = {
-  co2: 'CO2',
-  humidity: 'humidity',
-  heat: 'heat',
-  air_recycling: 'air recycling',
-  heat_protection: 'heat protection',
-  departure: 'departure mode',
-};
 
 /** "10:42" today, "3 Dec 10:42" on another day (local time of the machine, like the CLI). */
 export function clock(at: number, now: number): string {

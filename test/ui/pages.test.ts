@@ -23,6 +23,7 @@ import { SimulatedHome } from '../../src/simulator/index.js';
 import { accountsFile } from '../../src/google/paths.js';
 import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
 import { freePort, REPO_ROOT, startHomebridge, type RunningHomebridge } from '../helpers/homebridge.js';
+import { waitFor as until } from '../e2e/support/bridge-session.js';
 import { CHROMIUM, ConfigUi } from './support/config-ui.js';
 
 if (!CHROMIUM) console.warn('SKIPPED test/ui/pages.test.ts: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
@@ -49,16 +50,6 @@ async function cli(storage: string, args: string[], secrets: string[] = []): Pro
     readSecret: async () => lines.shift() ?? '',
   }, { scrypt: CHEAP_SCRYPT });
   return { code, out, err };
-}
-
-async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

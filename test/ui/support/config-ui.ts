@@ -7,7 +7,7 @@
  * package.json and config.schema.json), so the UI asks no registry about it; outbound HTTP
  * from the UI goes to a dead loopback proxy, so nothing leaves the machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,8 @@ export class ConfigUi {
     await copyFile(join(REPO_ROOT, 'config.schema.json'), join(plugin, 'config.schema.json'));
     // The custom UI must lie inside the plugin folder (the UI checks its real path); its server
     // part imports dist/ and @homebridge/plugin-ui-utils, which are linked from the repository.
+    // `npm run build` copies the chart library into homebridge-ui/public/vendor/; do it when missing.
+    if (!existsSync(join(REPO_ROOT, 'homebridge-ui/public/vendor/uPlot.iife.min.js'))) execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/copy-ui-vendor.mjs')]);
     await cp(join(REPO_ROOT, 'homebridge-ui'), join(plugin, 'homebridge-ui'), { recursive: true });
     await symlink(join(REPO_ROOT, 'dist'), join(plugin, 'dist'));
     await symlink(join(REPO_ROOT, 'node_modules'), join(plugin, 'node_modules'));
@@ -123,17 +125,7 @@ export class ConfigUi {
 
   /** Plugins → VELUX Climate → ⋮ → Plugin Config, signed in as the admin. */
   async openSettings(viewport = { width: 1000, height: 900 }): Promise<SettingsForm> {
-    if (!this.page) {
-      // One page for all cases (the UI takes seconds to boot): each case reopens the modal,
-      // which loads config.json afresh.
-      const context = await this.browser.newContext();
-      await context.addInitScript((t) => localStorage.setItem('access_token', t), this.token);
-      this.page = await context.newPage();
-      this.page.setDefaultTimeout(10_000);
-      await this.page.goto(`${this.base}/plugins`);
-    }
-    const page = this.page;
-    await page.setViewportSize(viewport);
+    const page = await this.signedInPage(viewport);
     await page.click('[aria-label="Plugin Actions Dropdown"]');
     await page.click('button.dropdown-item:has-text("Plugin Config")');
     // The plugin's own pages (homebridge-ui/) open first; their Settings tab shows the generated form.
@@ -142,6 +134,23 @@ export class ConfigUi {
     // Angular settles the form (defaults, conditions) after the first render.
     await page.waitForTimeout(300);
     return new SettingsForm(page, this);
+  }
+
+  /**
+   * The Plugins page, signed in as the admin. One page for all cases (the UI takes seconds to
+   * boot): each case reopens the dialog, which loads config.json afresh.
+   */
+  private async signedInPage(viewport: { width: number; height: number }): Promise<Page> {
+    if (!this.page) {
+      const context = await this.browser.newContext({ acceptDownloads: true });
+      await context.addInitScript((t) => localStorage.setItem('access_token', t), this.token);
+      this.page = await context.newPage();
+      // Patient on a loaded machine (CI runs the browser beside the other suites).
+      this.page.setDefaultTimeout(20_000);
+      await this.page.goto(`${this.base}/plugins`, { timeout: 60_000 });
+    }
+    await this.page.setViewportSize(viewport);
+    return this.page;
   }
 
   /** Clicks a tab of the plugin's own pages (homebridge-ui/) in the open settings dialog. */
@@ -154,15 +163,7 @@ export class ConfigUi {
 
   /** The plugin's pages in the settings dialog, signed in; one browser page for all cases. */
   async openPages(viewport = { width: 1000, height: 900 }): Promise<{ page: Page; frame: FrameLocator }> {
-    if (!this.page) {
-      const context = await this.browser.newContext({ acceptDownloads: true });
-      await context.addInitScript((t) => localStorage.setItem('access_token', t), this.token);
-      this.page = await context.newPage();
-      this.page.setDefaultTimeout(10_000);
-      await this.page.goto(`${this.base}/plugins`);
-    }
-    const page = this.page;
-    await page.setViewportSize(viewport);
+    const page = await this.signedInPage(viewport);
     if ((await page.locator('.modal-content iframe').count()) === 0) {
       await page.click('[aria-label="Plugin Actions Dropdown"]');
       await page.click('button.dropdown-item:has-text("Plugin Config")');
