@@ -19,7 +19,8 @@ import { PLUGIN_FILE_NOTES, PLUGIN_FILES } from '../cli/privacy.js';
 import type { ScryptParams } from '../google/accounts.js';
 import { PairingStore } from '../gateway/transports.js';
 import { silentLogger } from '../logger.js';
-import { pluginStorageDir, uiSocketPath } from '../storage/paths.js';
+import { knownBlocks, type CliBlock } from '../cli/blocks.js';
+import { uiSocketPath } from '../storage/paths.js';
 import { askPlugin, type UiRequest, type UiRoom, type UiSnapshot } from './plugin-socket.js';
 import { CLIMATE_FILES } from '../climate/store.js';
 import { climateEvents, readClimateHistoryFile } from '../history/climate-events.js';
@@ -71,7 +72,11 @@ function text(body: unknown, key: string, what: string, max = 1024): string {
 
 export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Handler> {
   const { storagePath } = options;
-  const socket = uiSocketPath(storagePath);
+  /**
+   * The platform block the pages show: the first in config.json (storage/paths.ts); its folder
+   * holds the running plugin's socket and its files. Privacy covers every block, as the CLI does.
+   */
+  const block = (): CliBlock => knownBlocks(storagePath)[0]!;
 
   /** Runs one `velux-climate` command as the CLI would, passwords given as piped lines. */
   async function cli(args: string[], secrets: string[] = []): Promise<CliRun> {
@@ -97,7 +102,7 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
   async function plugin(request: UiRequest): Promise<UiSnapshot | { ok: boolean; message?: string }> {
     let answer;
     try {
-      answer = await askPlugin(socket, request);
+      answer = await askPlugin(uiSocketPath(block().dir), request);
     } catch (err) {
       throw new UiError(notRunning(err));
     }
@@ -111,7 +116,7 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
     let snapshot: UiSnapshot | undefined;
     let offline: string | undefined;
     try {
-      const answer = await askPlugin(socket, { op: 'snapshot' }, 5000);
+      const answer = await askPlugin(uiSocketPath(block().dir), { op: 'snapshot' }, 5000);
       if (answer.ok) snapshot = answer.snapshot;
       else offline = answer.error;
     } catch (err) {
@@ -119,7 +124,7 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
     }
     let status: ClimateStatus | undefined;
     try {
-      status = climateStatus({ storagePath, io: undefined as never });
+      status = climateStatus({ storagePath, io: undefined as never, blocks: knownBlocks(storagePath), blockOption: block().id });
     } catch {
       status = undefined;
     }
@@ -147,7 +152,7 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
 
   async function gateways(): Promise<unknown> {
     const live = await state();
-    const pairings = new PairingStore(storagePath, silentLogger);
+    const pairings = new PairingStore(block().dir, silentLogger);
     let paired: Set<string>;
     try {
       paired = new Set(pairings.keys());
@@ -183,16 +188,16 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
     },
 
     // ---- people (Google Home accounts): the CLI's `users` commands -------------------------
-    '/users': async () => JSON.parse(await cliOk(['users', 'list', '--json'])) as unknown,
+    '/users': async () => JSON.parse(await cliOk(['--block', block().id, 'users', 'list', '--json'])) as unknown,
     '/users/add': async (body) => ({
-      message: (await cliOk(['users', 'add', text(body, 'name', 'the name', 64), record(body)['role'] === 'admin' ? '--admin' : '--guest'], [text(body, 'password', 'the password')])).trim(),
+      message: (await cliOk(['--block', block().id, 'users', 'add', text(body, 'name', 'the name', 64), record(body)['role'] === 'admin' ? '--admin' : '--guest'], [text(body, 'password', 'the password')])).trim(),
     }),
-    '/users/passwd': async (body) => ({ message: (await cliOk(['users', 'passwd', text(body, 'name', 'the name', 64)], [text(body, 'password', 'the password')])).trim() }),
-    '/users/unlink': async (body) => ({ message: (await cliOk(['users', 'unlink', text(body, 'name', 'the name', 64)])).trim() }),
-    '/users/remove': async (body) => ({ message: (await cliOk(['users', 'remove', text(body, 'name', 'the name', 64)])).trim() }),
+    '/users/passwd': async (body) => ({ message: (await cliOk(['--block', block().id, 'users', 'passwd', text(body, 'name', 'the name', 64)], [text(body, 'password', 'the password')])).trim() }),
+    '/users/unlink': async (body) => ({ message: (await cliOk(['--block', block().id, 'users', 'unlink', text(body, 'name', 'the name', 64)])).trim() }),
+    '/users/remove': async (body) => ({ message: (await cliOk(['--block', block().id, 'users', 'remove', text(body, 'name', 'the name', 64)])).trim() }),
 
     // ---- privacy: the CLI's `privacy` commands ----------------------------------------------
-    '/privacy/inventory': async () => ({ folder: pluginStorageDir(storagePath), files: inventory(storagePath) }),
+    '/privacy/inventory': async () => ({ folder: block().dir, files: inventory(block().dir) }),
     '/privacy/export': async (body) => {
       const user = record(body)['user'];
       const args = ['privacy', 'export', ...(typeof user === 'string' && user !== '' ? ['--user', user] : [])];
@@ -212,9 +217,9 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
     // ---- gateways -------------------------------------------------------------------------
     '/gateways': gateways,
     '/config/check': async (body) => ({ problems: configProblems(body) }),
-    '/history': async (body) => history(storagePath, body),
+    '/history': async (body) => history(block().dir, body),
     '/gateways/discover': async () => {
-      const run = await cli(['gateways', 'discover', '--json', '--seconds', '3']);
+      const run = await cli(['--block', block().id, 'gateways', 'discover', '--json', '--seconds', '3']);
       // exit 1 with an explanation when nothing is found
       if (run.code === 0) return { found: JSON.parse(run.stdout) as unknown };
       return { found: [], message: (run.stdout || run.stderr).replace(/^velux-climate: /, '').trim() };
@@ -229,8 +234,7 @@ const DAY_MS = 86_400_000;
  * the climate control's decisions on the same time line, read from the plugin's files (the
  * running plugin writes the sensor history every few minutes, the decisions every minute).
  */
-function history(storagePath: string, body: unknown): unknown {
-  const dir = pluginStorageDir(storagePath);
+function history(dir: string, body: unknown): unknown {
   const doc = readSensorHistoryFile(sensorHistoryFile(dir));
   const decisions = readClimateHistoryFile(join(dir, CLIMATE_FILES.history));
   const rooms = [...new Set([...Object.values(doc.series).flatMap((s) => (s.room ? [s.room] : [])), ...decisions.map((e) => e.room)])].sort();
@@ -265,8 +269,7 @@ function notRunning(err: unknown): string {
 }
 
 /** The plugin's files (the privacy inventory, docs/privacy.md) with whether each exists and its size. */
-function inventory(storagePath: string): Array<{ file: string; holds: string; exists: boolean; bytes?: number }> {
-  const dir = pluginStorageDir(storagePath);
+function inventory(dir: string): Array<{ file: string; holds: string; exists: boolean; bytes?: number }> {
   return (Object.keys(PLUGIN_FILES) as Array<keyof typeof PLUGIN_FILES>).map((key) => {
     const file = PLUGIN_FILES[key];
     const holds = PLUGIN_FILE_NOTES[key];

@@ -18,7 +18,7 @@ import { CLIMATE_FILES } from '../../src/climate/store.js';
 import { SensorHistory, sensorHistoryFile } from '../../src/history/sensor-history.js';
 import { replay, REPLAY_START } from '../../src/simulator/replay/replay.js';
 import { syntheticDay } from '../../src/simulator/replay/trace.js';
-import { pluginStorageDir } from '../../src/storage/paths.js';
+import { DEFAULT_BLOCK_ID, pluginStorageDir } from '../../src/storage/paths.js';
 import { SimulatedHome } from '../../src/simulator/index.js';
 import { accountsFile } from '../../src/google/paths.js';
 import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
@@ -63,7 +63,7 @@ async function seedSimulatedDay(storage: string): Promise<{ events: ClimateHisto
   const first = result.readings[0]?.minute ?? 0;
   const last = result.readings.at(-1)?.minute ?? 0;
   const shift = Date.now() - 5 * 60_000 - (REPLAY_START + (last - first) * 60_000);
-  const dir = pluginStorageDir(storage);
+  const dir = pluginStorageDir(storage, DEFAULT_BLOCK_ID);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const store = new SensorHistory({ path: sensorHistoryFile(dir), days: 7 });
   for (const r of result.readings) {
@@ -220,7 +220,7 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
     expect(stable(file)).toEqual(stable(printed));
     expect(Object.keys(file['files'] as object)).toContain('accounts.json');
     // no password hash or salt in the export or anywhere on the page
-    const accounts = JSON.parse(readFileSync(accountsFile(storage), 'utf8')) as { accounts: Array<{ password: { hash: string; salt: string } }> };
+    const accounts = JSON.parse(readFileSync(accountsFile(pluginStorageDir(storage, DEFAULT_BLOCK_ID)), 'utf8')) as { accounts: Array<{ password: { hash: string; salt: string } }> };
     const html = await frame.locator('body').innerHTML();
     for (const a of accounts.accounts) {
       for (const secret of [a.password.hash, a.password.salt]) {
@@ -238,7 +238,7 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
     expect((await cli(storage, ['users', 'list', '--json'])).out).toContain('"guest1"');
     await frame.locator('#erase-person').click();
     await frame.locator('#confirm-yes').click();
-    await until(async () => !(await cli(storage, ['users', 'list', '--json'])).out.includes('"guest1"'), 'guest1 erased');
+    await until(async () => !(await cli(storage, ['users', 'list', '--json'])).out.includes('"guest1"'), `guest1 erased (the page says: ${await frame.locator('#message').textContent()})`, 20_000);
     await until(async () => /Removed the account of guest1/.test((await frame.locator('#privacy-result').textContent()) ?? ''), 'the erase report');
   });
 
