@@ -216,9 +216,16 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
     const [download] = await Promise.all([page.waitForEvent('download'), frame.locator('#export-bridge').click()]);
     const file = JSON.parse(readFileSync((await download.path()) ?? '', 'utf8')) as Record<string, unknown>;
     const printed = JSON.parse((await cli(storage, ['privacy', 'export'])).out) as Record<string, unknown>;
-    const stable = (doc: Record<string, unknown>) => ({ ...doc, exportedAt: undefined, files: { ...(doc['files'] as object), 'home-state.json': undefined, 'climate-state.json': undefined, 'climate-history.json': undefined, 'sensor-history.json': undefined } });
+    // what the running plugin rewrites between the two exports is left out of the comparison
+    const LIVE = ['home-state.json', 'climate-state.json', 'climate-history.json', 'sensor-history.json'];
+    type Blocks = Record<string, { files: Record<string, unknown> }>;
+    const stable = (doc: Record<string, unknown>) => ({
+      ...doc,
+      exportedAt: undefined,
+      blocks: Object.fromEntries(Object.entries(doc['blocks'] as Blocks).map(([id, b]) => [id, { ...b, files: Object.fromEntries(Object.entries(b.files).filter(([name]) => !LIVE.includes(name))) }])),
+    });
     expect(stable(file)).toEqual(stable(printed));
-    expect(Object.keys(file['files'] as object)).toContain('accounts.json');
+    expect(Object.keys((file['blocks'] as Blocks)['default']?.files ?? {})).toContain('accounts.json');
     // no password hash or salt in the export or anywhere on the page
     const accounts = JSON.parse(readFileSync(accountsFile(pluginStorageDir(storage, DEFAULT_BLOCK_ID)), 'utf8')) as { accounts: Array<{ password: { hash: string; salt: string } }> };
     const html = await frame.locator('body').innerHTML();
