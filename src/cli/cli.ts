@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { ScryptParams } from '../google/accounts.js';
 import { AccountError } from '../google/accounts.js';
 import { climateGroup } from './climate.js';
+import { devicesGroup } from './devices.js';
 import { gatewaysGroup } from './gateways.js';
 import { CliError, type CliIo } from './io.js';
 import { PLUGIN_FILES, privacyGroup } from './privacy.js';
@@ -37,7 +38,7 @@ export interface CommandGroup {
   run(args: string[], context: CliContext): Promise<number>;
 }
 
-export const COMMAND_GROUPS: CommandGroup[] = [usersGroup, privacyGroup, climateGroup, gatewaysGroup];
+export const COMMAND_GROUPS: CommandGroup[] = [usersGroup, privacyGroup, climateGroup, gatewaysGroup, devicesGroup];
 
 export const DEFAULT_STORAGE = join(homedir(), '.homebridge');
 

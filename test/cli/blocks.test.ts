@@ -133,3 +133,26 @@ describe('privacy with several blocks', () => {
     expect(new AccountStore(join(storage, 'velux-climate', 'accounts.json')).list().map((a) => a.name)).toEqual(['anna', 'ben']);
   });
 });
+
+describe('devices list', () => {
+  it("lists a block's devices with their gateway and since when a missing one is missing", async () => {
+    const storage = await twoBlocks();
+    const since = Date.UTC(2026, 11, 3, 12, 0, 0);
+    openHomeStateFile(pluginStorageDir(storage, 'barn'), silentLogger).update((s) => ({
+      ...s,
+      devices: {
+        'gw-barn/w1': { gatewayKey: 'gw-barn', descriptor: { id: 'w1', type: 'window', name: 'Barn window', room: 'Barn', features: {} } },
+        'gw-barn/w2': { gatewayKey: 'gw-barn', descriptor: { id: 'w2', type: 'window', name: 'Loft window', features: {} }, missingSince: since },
+      },
+    }));
+    const run = await runCli(storage, ['--block', 'barn', 'devices', 'list', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out)).toEqual([
+      { key: 'gw-barn/w1', name: 'Barn window', type: 'window', room: 'Barn', gateway: 'gw-barn', missingSince: null },
+      { key: 'gw-barn/w2', name: 'Loft window', type: 'window', room: '', gateway: 'gw-barn', missingSince: '2026-12-03T12:00:00.000Z' },
+    ]);
+    const table = await runCli(storage, ['--block', 'barn', 'devices', 'list']);
+    expect(table.out).toMatch(/gw-barn\/w2 +Loft window +window +- +gw-barn +2026-12-03T12:00:00.000Z/);
+    expect((await runCli(storage, ['--block', 'upstairs', 'devices', 'list'])).out).toContain('No devices recorded yet');
+  });
+});
