@@ -121,9 +121,18 @@ describe('atomic writes under SIGKILL', () => {
       const mode: Mode = round % 2 === 0 ? 'atomic' : 'json-file';
       const writer = startWriter(path, last + 1, mode);
       await writer.ready;
+      let seen = last;
+      // Two rounds in three wait for this writer's first finished write before the random delay
+      // starts (on a loaded machine a writer can be killed before it ever wrote); the third kills
+      // at a random moment after start, which may be before any write.
+      if (round % 3 !== 0) {
+        for (const until = Date.now() + 20_000; (readVersion(path) ?? -1) <= last && Date.now() < until; ) {
+          reads++;
+          await new Promise((r) => setTimeout(r, 3));
+        }
+      }
       // Read while it writes: every read sees a whole version, never going back.
       const deadline = Date.now() + random[round]!;
-      let seen = last;
       do {
         const v = readVersion(path);
         reads++;
