@@ -15,7 +15,6 @@ import { resolveClimateSettings } from './climate/settings.js';
 import { openClimateStore } from './climate/store.js';
 import { SensorHistory, sensorHistoryFile } from './history/sensor-history.js';
 import { openBlockStorage } from './storage/blocks.js';
-import { blockIdOf } from './storage/paths.js';
 import { HomeKitAccessories } from './homekit/registry.js';
 import type { GoogleHome } from './google/index.js';
 import { MatterPublisher, matterAvailable } from './matter/index.js';
@@ -73,7 +72,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private build(config: PlatformConfig): void {
     const log: Logger = config.debug ? { ...this.log, debug: (m: string, ...a: unknown[]) => this.log.info(m, ...a) } : this.log;
     // This block's own folder (one per platform block / child bridge), settled before any file is read.
-    const { dir: storageDir } = openBlockStorage(this.api.user.storagePath(), configPathOf(this.api), blockIdOf(config), log);
+    const { dir: storageDir } = openBlockStorage(this.api.user.storagePath(), configPathOf(this.api), config, log);
     this.storageDir = storageDir;
     const { settingsFor } = resolveClimateSettings(config.climate);
     const homeState = openHomeStateFile(storageDir, log);

@@ -22,7 +22,8 @@ import { CLIMATE_FILES, parseClimateHistory, parseClimateMemory } from '../clima
 import type { ClimateMemory, DeviceMemory, RoomMemory } from '../climate/types.js';
 import { PLATFORM_NAME, PLUGIN_NAME, type ClimateConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
-import { DEFAULT_BLOCK_ID, STORAGE_FILES } from '../storage/paths.js';
+import { blocksOfConfig } from '../storage/blocks.js';
+import { STORAGE_FILES } from '../storage/paths.js';
 import { contextBlock } from './blocks.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
@@ -95,9 +96,9 @@ function readSettings(storagePath: string, blockId: string): SettingsSource {
   if (!isRecord(raw)) {
     source = 'no config.json';
   } else {
-    const block = Array.isArray(raw.platforms)
-      ? raw.platforms.find((p) => isRecord(p) && p.platform === PLATFORM_NAME && (typeof p.id === 'string' ? p.id : DEFAULT_BLOCK_ID) === blockId)
-      : undefined;
+    // The n-th VeluxClimate block is the n-th of blocksOfConfig (which gives blocks without id theirs)
+    const index = blocksOfConfig(raw).find((b) => b.id === blockId)?.index;
+    const block = Array.isArray(raw.platforms) && index !== undefined ? raw.platforms.filter((p) => isRecord(p) && p.platform === PLATFORM_NAME)[index] : undefined;
     if (!block) {
       source = 'no VeluxClimate platform';
     } else {

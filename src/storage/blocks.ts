@@ -19,27 +19,77 @@ import { BLOCK_ID_PATTERN, DEFAULT_BLOCK_ID, STORAGE_FILES, pluginRootDir, plugi
 const PLATFORM_NAME = 'VeluxClimate';
 
 export interface ConfiguredBlock {
-  /** The block's storage id (its `id`, or `default`). */
+  /** The block's storage id (its `id`; without one, see `blocksOfConfig`). */
   id: string;
   /** The block's `name` (for messages). */
   name: string;
   /** Its position among the VeluxClimate blocks (0 = first). */
   index: number;
+  /** Whether the block sets `id` itself. */
+  explicit: boolean;
+}
+
+const NO_NAME = '(no name)';
+
+/**
+ * The storage id of a block that sets no `id` but is not the first such block: its name made
+ * into a folder name ("Barn Windows" → "barn-windows"). This keeps configurations of v0.1/v0.2
+ * with several blocks and no ids working after the upgrade; renaming such a block moves it to a
+ * new folder, so the README asks for an `id` with several blocks.
+ */
+export function idFromName(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return BLOCK_ID_PATTERN.test(slug) ? slug : DEFAULT_BLOCK_ID;
 }
 
 const record = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-/** The VeluxClimate blocks of a config.json document, in order. */
+/**
+ * The VeluxClimate blocks of a config.json document, in order. A block without `id` is
+ * `default` when it is the first such block, otherwise `idFromName(name)`.
+ */
 export function blocksOfConfig(config: unknown): ConfiguredBlock[] {
   const platforms = record(config)['platforms'];
   const blocks: ConfiguredBlock[] = [];
+  let defaultTaken = false;
   for (const platform of Array.isArray(platforms) ? platforms.map(record) : []) {
     if (platform['platform'] !== PLATFORM_NAME) continue;
-    const id = typeof platform['id'] === 'string' ? platform['id'] : DEFAULT_BLOCK_ID;
-    const name = typeof platform['name'] === 'string' ? platform['name'] : '(no name)';
-    blocks.push({ id, name, index: blocks.length });
+    const name = typeof platform['name'] === 'string' ? platform['name'] : NO_NAME;
+    const explicit = typeof platform['id'] === 'string';
+    let id: string;
+    if (explicit) id = platform['id'] as string;
+    else if (!defaultTaken) {
+      id = DEFAULT_BLOCK_ID;
+      defaultTaken = true;
+    } else id = idFromName(name);
+    blocks.push({ id, name, index: blocks.length, explicit });
   }
   return blocks;
+}
+
+/**
+ * The storage id of the block with this config among `blocks` (config.json's): its `id`, or
+ * for a block without one the id `blocksOfConfig` gave the block without id of that name.
+ * Throws when several blocks without id share the name (which of them this is cannot be told).
+ */
+export function storageIdOf(block: { id?: unknown; name?: unknown }, blocks: readonly ConfiguredBlock[] | undefined): string {
+  if (typeof block.id === 'string') return block.id;
+  const name = typeof block.name === 'string' ? block.name : NO_NAME;
+  const same = (blocks ?? []).filter((b) => !b.explicit && b.name === name);
+  if (same.length > 1) {
+    throw new Error(
+      `${same.length} VeluxClimate blocks without an "id" are named "${name}": each block keeps its own files under velux-climate/<id>/, ` +
+        `so give each of them its own "id" (lower-case letters, digits, "-"); the block that ran before keeps "${DEFAULT_BLOCK_ID}" (or no id) to keep its accessories, Google links and climate memory`,
+    );
+  }
+  return same[0]?.id ?? DEFAULT_BLOCK_ID;
 }
 
 /** The VeluxClimate blocks in a config.json file; undefined when it cannot be read. */
@@ -142,8 +192,14 @@ export interface BlockStorage {
  * Settles a block's storage at start: refuses a block id another block uses too, moves an old
  * storage folder into the first block's folder. Throws with a message for the log.
  */
-export function openBlockStorage(homebridgeStoragePath: string, configPath: string | undefined, id: string, log: Logger): BlockStorage {
+export function openBlockStorage(
+  homebridgeStoragePath: string,
+  configPath: string | undefined,
+  block: string | { id?: unknown; name?: unknown },
+  log: Logger,
+): BlockStorage {
   const blocks = configPath === undefined ? undefined : readConfiguredBlocks(configPath);
+  const id = typeof block === 'string' ? block : storageIdOf(block, blocks);
   const known = blocks?.some((b) => b.id === id) === true;
   if (blocks && blocks.filter((b) => b.id === id).length > 1) throw new Error(duplicateBlockProblems(blocks.filter((b) => b.id === id)).join('; '));
   // The first block takes over an old folder; when config.json does not show this block (an

@@ -6,7 +6,8 @@ import { join } from 'node:path';
  * writes for a block lives in that block's folder; ask `pluginStorageDir` for it, never build
  * the path by hand.
  *
- * The block id is the block's optional `id` (config.schema.json), `default` when it has none.
+ * The block id is the block's optional `id` (config.schema.json); a block without one is `default`
+ * when it is the first such block, else its name made into an id (storage/blocks.ts `blocksOfConfig`).
  * Not the block's `name` (a label in the log that people change) and not its position (blocks
  * get reordered): HomeKit identities, Google links and the climate memory must not follow a
  * rename or a reorder (storage/blocks.ts checks that no two blocks share an id).
@@ -30,10 +31,6 @@ export function pluginStorageDir(homebridgeStoragePath: string, blockId: string)
   return join(pluginRootDir(homebridgeStoragePath), blockId);
 }
 
-/** The id of a (validated) platform block. */
-export function blockIdOf(block: { id?: string }): string {
-  return block.id ?? DEFAULT_BLOCK_ID;
-}
 
 export const STORAGE_FILES = {
   home: 'home-state.json',

@@ -12,7 +12,7 @@ import type { PlatformAccessory } from 'homebridge';
 import { PlatformAccessory as PlatformAccessoryClass } from '../../node_modules/homebridge/dist/platformAccessory.js';
 import { googleEntities } from '../../src/google/mapping.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
-import { openBlockStorage } from '../../src/storage/blocks.js';
+import { blocksOfConfig, openBlockStorage } from '../../src/storage/blocks.js';
 import { pluginStorageDir } from '../../src/storage/paths.js';
 import { startFixture, type Fixture } from '../homekit/fixture.js';
 import { recordingLogger } from '../helpers/log.js';
@@ -33,9 +33,9 @@ function v01Storage(): string {
 }
 
 /** config.json with VeluxClimate blocks of these ids (undefined = no `id`). */
-function writeConfig(storage: string, ids: Array<string | undefined>): string {
+function writeConfig(storage: string, ids: Array<string | undefined>, names?: string[]): string {
   const path = join(storage, 'config.json');
-  const platforms = ids.map((id, i) => ({ platform: 'VeluxClimate', name: `Block ${i}`, ...(id ? { id } : {}), gateways: [] }));
+  const platforms = ids.map((id, i) => ({ platform: 'VeluxClimate', name: names?.[i] ?? `Block ${i}`, ...(id ? { id } : {}), gateways: [] }));
   writeFileSync(path, JSON.stringify({ bridge: {}, platforms: [{ platform: 'Other' }, ...platforms] }));
   return path;
 }
@@ -124,8 +124,37 @@ describe('upgrade from a v0.1 storage folder', () => {
 
   it('refuses a block id that another block uses too, naming both blocks, and moves nothing', () => {
     const storage = v01Storage();
+    const config = writeConfig(storage, ['barn', 'barn']);
+    expect(() => openBlockStorage(storage, config, 'barn', recordingLogger())).toThrow(/2 VeluxClimate blocks \("Block 0", "Block 1"\) use the storage id "barn".*give each block its own "id"/);
+    expect(existsSync(join(storage, 'velux-climate', 'home-state.json'))).toBe(true);
+  });
+
+  it('keeps a v0.1 configuration of several blocks without ids working: the first is "default", the others are named by their names', async () => {
+    expect(blocksOfConfig({ platforms: [{ platform: 'VeluxClimate', name: 'Main' }, { platform: 'VeluxClimate', name: 'Barn Windows' }, { platform: 'VeluxClimate', name: 'X', id: 'x' }, { platform: 'VeluxClimate', name: 'Été 2!' }] }).map((b) => b.id)).toEqual([
+      'default',
+      'barn-windows',
+      'x',
+      'ete-2',
+    ]);
+    const storage = v01Storage();
     const config = writeConfig(storage, [undefined, undefined]);
-    expect(() => openBlockStorage(storage, config, 'default', recordingLogger())).toThrow(/2 VeluxClimate blocks \("Block 0", "Block 1"\) use the storage id "default" \(no "id" set\).*give each block its own "id"/);
+    const log = recordingLogger();
+    // The second block (its own child bridge) may start first: it takes nothing, and gets the gateway ids.
+    expect(openBlockStorage(storage, config, { name: 'Block 1' }, log).dir).toBe(pluginStorageDir(storage, 'block-1'));
+    expect(existsSync(join(storage, 'velux-climate', 'home-state.json'))).toBe(true);
+    expect(openBlockStorage(storage, config, { name: 'Block 0' }, log).dir).toBe(pluginStorageDir(storage, 'default'));
+    expect(readdirSync(join(storage, 'velux-climate')).sort()).toEqual(['block-1', 'default']);
+    expect(openHomeStateFile(pluginStorageDir(storage, 'default'), log).value.roomClimateEnabled).toEqual({ Bathroom: false });
+    // The first block keeps every HomeKit UUID and Google id
+    const { f } = await startFromV01('velux', 'default', storage);
+    expect(homekitView(f)).toEqual(expected.homekit);
+    expect(googleEntities(f.home).map((e) => e.id).sort()).toEqual(expected.google);
+  });
+
+  it('refuses blocks without an id that share a name (which is which cannot be told), moving nothing', () => {
+    const storage = v01Storage();
+    const config = writeConfig(storage, [undefined, undefined], ['VELUX', 'VELUX']);
+    expect(() => openBlockStorage(storage, config, { name: 'VELUX' }, recordingLogger())).toThrow(/2 VeluxClimate blocks without an "id" are named "VELUX".*give each of them its own "id"/);
     expect(existsSync(join(storage, 'velux-climate', 'home-state.json'))).toBe(true);
   });
 });
