@@ -3,10 +3,12 @@
  * each with its gateway and, for a device missing from its gateway's list, since when it is
  * missing (it is removed when deviceRemovalGraceHours have passed since then). Read-only.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { STORAGE_FILES } from '../storage/paths.js';
+import { writeFileAtomic } from '../storage/json-file.js';
+import { STORAGE_FILES, uiSocketPath } from '../storage/paths.js';
+import { askPlugin } from '../ui/plugin-socket.js';
 import { contextBlock } from './blocks.js';
 import type { CliContext, CommandGroup } from './cli.js';
 import { CliError } from './io.js';
@@ -14,13 +16,64 @@ import { CliError } from './io.js';
 export const devicesGroup: CommandGroup = {
   name: 'devices',
   summary: "the devices the gateways listed, and since when a missing one is missing (README, devices that vanish)",
-  usage: ['devices list [--json]'],
+  usage: ['devices list [--json]', 'devices prune'],
   async run(args, context) {
     const [sub, ...rest] = args;
-    if (sub !== 'list') throw new CliError(`devices: expected list${sub ? `, not "${sub}"` : ''}`, 2);
-    return list(rest, context);
+    if (sub === 'list') return list(rest, context);
+    if (sub === 'prune') return prune(rest, context);
+    throw new CliError(`devices: expected list or prune${sub ? `, not "${sub}"` : ''}`, 2);
   },
 };
+
+/**
+ * `devices prune`: removes the devices missing from their gateway's list now, instead of after
+ * deviceRemovalGraceHours. A running Homebridge does it itself (asked over the block's plugin
+ * socket, docs/ui.md: HomeKit, Google and Matter drop them at once); with Homebridge stopped,
+ * their records leave the home state, so the next start removes their cached accessories.
+ */
+async function prune(args: string[], context: CliContext): Promise<number> {
+  parseArgs({ args, options: {}, strict: true });
+  const block = contextBlock(context);
+  const out = context.io.stdout;
+  const socket = uiSocketPath(block.dir);
+  if (existsSync(socket)) {
+    let answer;
+    try {
+      answer = await askPlugin(socket, { op: 'prune' }, 10_000);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A socket left by a Homebridge that was killed: nobody runs, prune the file instead.
+      if (code !== 'ECONNREFUSED' && code !== 'ENOENT') throw new CliError(`cannot ask the running Homebridge (${err instanceof Error ? err.message : String(err)}); nothing removed`);
+    }
+    if (answer && !answer.ok) throw new CliError(`the running Homebridge refused: ${answer.error}`);
+    if (answer) {
+      const n = answer.pruned ?? 0;
+      out.write(n === 0 ? 'No device is missing from its gateway; nothing removed.\n' : `Removed ${n} missing device${n === 1 ? '' : 's'} (the running Homebridge removed ${n === 1 ? 'it' : 'them'} from HomeKit, Google and Matter).\n`);
+      return 0;
+    }
+  }
+  const path = join(block.dir, STORAGE_FILES.home);
+  let state: { devices?: Record<string, { missingSince?: unknown }> } & Record<string, unknown>;
+  try {
+    state = JSON.parse(readFileSync(path, 'utf8')) as typeof state;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      out.write('No devices recorded yet; nothing removed.\n');
+      return 0;
+    }
+    throw new CliError(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}; nothing removed`);
+  }
+  const devices = state.devices ?? {};
+  const missing = Object.keys(devices).filter((key) => typeof devices[key]?.missingSince === 'number');
+  if (missing.length === 0) {
+    out.write('No device is missing from its gateway; nothing removed.\n');
+    return 0;
+  }
+  for (const key of missing) delete devices[key];
+  writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
+  out.write(`Homebridge is not running: removed ${missing.length} missing device${missing.length === 1 ? '' : 's'} (${missing.join(', ')}) from ${path}; their accessories go at the next start.\n`);
+  return 0;
+}
 
 interface Row {
   key: string;

@@ -64,9 +64,11 @@ export type UiRequest =
   | { op: 'snapshot' }
   | { op: 'command'; device: string; command: { position: number } | { stop: true } }
   | { op: 'away'; away: boolean }
-  | { op: 'roomClimate'; room: string; enabled: boolean };
+  | { op: 'roomClimate'; room: string; enabled: boolean }
+  /** `velux-climate devices prune`: remove the devices missing from their gateway's list now. */
+  | { op: 'prune' };
 
-export type UiAnswer = { ok: true; snapshot?: UiSnapshot; result?: CommandResult } | { ok: false; error: string };
+export type UiAnswer = { ok: true; snapshot?: UiSnapshot; result?: CommandResult; pruned?: number } | { ok: false; error: string };
 
 /** What the socket needs of the climate control (absent when it is switched off). */
 export interface ClimateView {
@@ -106,8 +108,10 @@ export function parseUiRequest(text: string): UiRequest | string {
     case 'roomClimate':
       if (typeof r['room'] !== 'string' || r['room'].length === 0 || r['room'].length > 256) return 'roomClimate: "room" must be a room name';
       return typeof r['enabled'] === 'boolean' ? { op: 'roomClimate', room: r['room'], enabled: r['enabled'] } : 'roomClimate: "enabled" must be true or false';
+    case 'prune':
+      return Object.keys(r).length === 1 ? { op: 'prune' } : 'prune: takes no fields';
     default:
-      return 'unknown request (expected op snapshot, command, away or roomClimate)';
+      return 'unknown request (expected op snapshot, command, away, roomClimate or prune)';
   }
 }
 
@@ -177,6 +181,8 @@ export async function answer(request: UiRequest, home: Home, climate: ClimateVie
       if (!home.rooms().some((r) => r.name === request.room)) return { ok: false, error: `there is no room "${request.room}"` };
       home.setRoomClimateEnabled(request.room, request.enabled, 'ui');
       return { ok: true, result: { ok: true } };
+    case 'prune':
+      return { ok: true, pruned: home.pruneMissing() };
   }
 }
 
