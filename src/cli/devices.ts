@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '../storage/json-file.js';
+import { openHomeStateFile } from '../home/persistence.js';
+import { silentLogger, type Logger } from '../logger.js';
 import { STORAGE_FILES, uiSocketPath } from '../storage/paths.js';
 import { askPlugin } from '../ui/plugin-socket.js';
 import { contextBlock } from './blocks.js';
@@ -52,26 +53,16 @@ async function prune(args: string[], context: CliContext): Promise<number> {
       return 0;
     }
   }
-  const path = join(block.dir, STORAGE_FILES.home);
-  let state: { devices?: Record<string, { missingSince?: unknown }> } & Record<string, unknown>;
-  try {
-    state = JSON.parse(readFileSync(path, 'utf8')) as typeof state;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      out.write('No devices recorded yet; nothing removed.\n');
-      return 0;
-    }
-    throw new CliError(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}; nothing removed`);
-  }
-  const devices = state.devices ?? {};
-  const missing = Object.keys(devices).filter((key) => typeof devices[key]?.missingSince === 'number');
+  // Homebridge is stopped: the home state is the plugin's own file, read and written as the plugin does.
+  const file = openHomeStateFile(block.dir, quietLog(context));
+  const devices = file.value.devices ?? {};
+  const missing = Object.keys(devices).filter((key) => devices[key]!.missingSince !== undefined);
   if (missing.length === 0) {
     out.write('No device is missing from its gateway; nothing removed.\n');
     return 0;
   }
-  for (const key of missing) delete devices[key];
-  writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
-  out.write(`Homebridge is not running: removed ${missing.length} missing device${missing.length === 1 ? '' : 's'} (${missing.join(', ')}) from ${path}; their accessories go at the next start.\n`);
+  file.update((state) => ({ ...state, devices: Object.fromEntries(Object.entries(devices).filter(([key]) => !missing.includes(key))) }));
+  out.write(`Homebridge is not running: removed ${missing.length} missing device${missing.length === 1 ? '' : 's'} (${missing.join(', ')}) from ${file.path}; their accessories go at the next start.\n`);
   return 0;
 }
 
@@ -118,4 +109,10 @@ function list(args: string[], context: CliContext): number {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) out.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
   return 0;
+}
+
+/** The home-state file's warnings (e.g. a file moved aside) go to stderr. */
+function quietLog(context: CliContext): Logger {
+  const say = (m: string) => context.io.stderr.write(`${m}\n`);
+  return { ...silentLogger, warn: say, error: say };
 }
