@@ -18,13 +18,12 @@ import {
   Gateway as KlfGatewayApi,
   GatewayCommand,
   GW_COMMAND_SEND_REQ,
-  GW_GET_ALL_NODES_INFORMATION_REQ,
-  GW_GET_LIMITATION_STATUS_REQ,
   GW_GET_STATE_REQ,
   GW_WINK_SEND_REQ,
   type IGW_FRAME_RCV,
 } from 'klf-200-api';
 import type { Logger } from '../../logger.js';
+import { DEFAULTS, type Klf200DeviceConfig, type Klf200GatewayConfig } from './config.js';
 import type {
   CommandErrorCode,
   CommandResult,
@@ -36,16 +35,7 @@ import type {
   GatewayEvents,
   GatewayInfo,
 } from '../types.js';
-import {
-  RAW_CLOSED,
-  RAW_STOP,
-  actuatorName,
-  coverTypeOf,
-  hasRainSensor,
-  percentToRaw,
-  rawToPercent,
-  serialHex,
-} from './products.js';
+import { RAW_STOP, actuatorName, percentToRaw, serialHex } from './products.js';
 import {
   connectTls,
   errorText,
@@ -57,54 +47,29 @@ import {
   withTimeout,
   type Session,
 } from './session.js';
+import {
+  COMMAND_ACCEPTED,
+  RUN_STATUS_FAILED,
+  REPLY,
+  connectFailureMessage,
+  describeProduct,
+  failedRunResult,
+  nodeRecordOf,
+  positionRecordOf,
+  positionState,
+  productId,
+  rainFromLimitation,
+  type NodeRecord,
+  type PositionRecord,
+} from './state.js';
 
-export interface Klf200DeviceConfig {
-  serial: string;
-  name?: string;
-  room?: string;
-}
+import { SessionRequests } from './requests.js';
 
-export interface Klf200GatewayConfig {
-  type: 'klf200';
-  name: string;
-  host: string;
-  password: string;
-  /** SHA-1 fingerprint of the gateway's certificate (hex, colons optional). Default: VELUX's. */
-  fingerprint?: string;
-  /** PEM file of a CA that signed the gateway's certificate (instead of a fingerprint). */
-  ca?: string;
-  devices?: Klf200DeviceConfig[];
-  /** Answer time for one request or command (default 5000 ms, as for MQTT). */
-  commandTimeoutMs?: number;
-  /** A GW_GET_STATE_REQ probe this often (default 30 000 ms; the KLF drops idle sessions after ~15 min). */
-  keepAliveMs?: number;
-  /** Rain (limitation) re-read for rain-sensing windows this often (default 120 000 ms). */
-  rainPollMs?: number;
-  /** Longest wait between reconnect attempts (default 30 000 ms; the first waits 1 s, then doubling). */
-  reconnectMaxMs?: number;
-  /** A product missing after (re)connecting is kept this long while the KLF finishes booting (default 300 000 ms). */
-  bootGraceMs?: number;
-  /** TCP port (default 51200; the KLF's is fixed, tests may use it). */
-  port?: number;
-}
+export { HANDSHAKE_FAILURES_BEFORE_HINT } from './state.js';
 
-const DEFAULTS = {
-  commandTimeoutMs: 5000,
-  keepAliveMs: 30_000,
-  rainPollMs: 120_000,
-  reconnectMaxMs: 30_000,
-  bootGraceMs: 300_000,
-};
+export type { Klf200DeviceConfig, Klf200GatewayConfig } from './config.js';
+
 const RECONNECT_MIN_MS = 1000;
-/** After this many failed TLS handshakes in a row the log tells the user to power-cycle. */
-export const HANDSHAKE_FAILURES_BEFORE_HINT = 3;
-
-/** klf-200-api's enums used here (values from the KLF API specification). */
-const RUN_STATUS_FAILED = 1;
-const REPLY = { NO_CONTACT: 0x02, LIMITATION_BY_RAIN: 0xe3 } as const;
-const ORIGINATOR_RAIN = 2;
-const NODE_STATE_EXECUTING = 4;
-const COMMAND_ACCEPTED = 1;
 
 interface KnownProduct {
   nodeId: number;
@@ -112,20 +77,10 @@ interface KnownProduct {
   state: DeviceState;
 }
 
-/** One product as GW_GET_ALL_NODES_INFORMATION_NTF describes it. */
-interface NodeRecord {
-  nodeId: number;
-  name: string;
-  actuatorType: number;
-  subType: number;
-  serial: Buffer;
-}
-
 interface PendingCommand {
   nodeId: number;
   finish: (result: CommandResult) => void;
 }
-
 
 export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gateway {
   readonly key: string;
@@ -134,12 +89,9 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
   private readonly byId = new Map<string, KnownProduct>();
   private readonly byNode = new Map<number, KnownProduct>();
   private readonly pending = new Map<number, PendingCommand>();
-  /** Waiters for GW_SESSION_FINISHED_NTF of our own limitation reads, by session id. */
-  private readonly sessionWaiters = new Map<number, () => void>();
-  /** The product list being read. */
-  private discovery?: { records: NodeRecord[]; finished: boolean; onChange: () => void };
+  private readonly requests = new SessionRequests();
   /** Last position record per node, also for nodes not yet known (discovery notifications come first). */
-  private readonly lastPosition = new Map<number, { current: number; target: number; state: number }>();
+  private readonly lastPosition = new Map<number, PositionRecord>();
   private readonly configured: Map<string, Klf200DeviceConfig>;
   private readonly unsupportedLogged = new Set<string>();
   private session?: Session;
@@ -278,8 +230,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
       } finally {
         this.clearTimers();
         this.session = undefined;
-        this.sessionWaiters.clear();
-        this.discovery = undefined;
+        this.requests.reset();
         this.setOnline(false);
         this.failAllPending('gateway_offline', 'the connection to the KLF 200 was lost');
       }
@@ -290,34 +241,9 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
   }
 
   private explainFailure(err: unknown): void {
-    const where = `the KLF 200 at ${this.config.host}`;
-    if (err instanceof SessionError && err.kind === 'handshake') {
-      this.handshakeFailures++;
-      const n = this.handshakeFailures;
-      if (n === HANDSHAKE_FAILURES_BEFORE_HINT || (n > HANDSHAKE_FAILURES_BEFORE_HINT && n % 10 === 0)) {
-        this.log.error(
-          `[${this.name}] ${where} failed the TLS handshake ${n} times in a row (${err.message}). ` +
-            'A KLF 200 in this state usually needs a power cycle: unplug it for 10 seconds and plug it back in. ' +
-            'The plugin keeps retrying.',
-        );
-      } else {
-        this.log.warn(`[${this.name}] Could not connect to ${where}: TLS handshake failed (${err.message}); retrying.`);
-      }
-      return;
-    }
-    if (err instanceof SessionError && err.kind === 'login') {
-      this.log.error(`[${this.name}] ${where} refused the password. Use the Wi-Fi password printed on the back of the KLF 200 (not the one of your home network).`);
-      return;
-    }
-    if (err instanceof SessionError && err.kind === 'certificate') {
-      this.log.error(`[${this.name}] ${err.message}`);
-      return;
-    }
-    if (err instanceof SessionError && err.kind === 'timeout') {
-      this.log.warn(`[${this.name}] ${where} accepted the connection but did not answer (${err.message}); it may be frozen. Retrying; if this persists, power-cycle the KLF 200.`);
-      return;
-    }
-    this.log.warn(`[${this.name}] Could not connect to ${where}: ${errorText(err)}; retrying. Check that the KLF 200 is powered and on your network.`);
+    if (err instanceof SessionError && err.kind === 'handshake') this.handshakeFailures++;
+    const { level, text } = connectFailureMessage(err, this.config.host, this.handshakeFailures);
+    this.log[level](`[${this.name}] ${text}`);
   }
 
   /** TLS, login, version, house-status monitor, products, limitations. */
@@ -367,8 +293,6 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
       throw err;
     }
   }
-
-
 
   private startTimers(session: Session): void {
     const keepAlive = setInterval(() => {
@@ -425,26 +349,16 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     const seen = new Set<string>();
     this.byNode.clear();
     for (const product of products) {
-      const coverType = coverTypeOf(product.actuatorType);
       const serial = serialHex(product.serial);
-      const id = serial ?? `node-${product.nodeId}`;
-      if (!coverType) {
+      const id = productId(product);
+      const descriptor = describeProduct(product, serial ? this.configured.get(serial) : undefined);
+      if (!descriptor) {
         if (!this.unsupportedLogged.has(id)) {
           this.unsupportedLogged.add(id);
           this.log.info(`[${this.name}] "${product.name}" (${actuatorName(product.actuatorType)}) is not a window or cover: not published.`);
         }
         continue;
       }
-      const configured = serial ? this.configured.get(serial) : undefined;
-      const descriptor: DeviceDescriptor = {
-        id,
-        type: coverType,
-        name: configured?.name ?? product.name,
-        room: configured?.room,
-        model: actuatorName(product.actuatorType),
-        serial,
-        features: hasRainSensor(product.actuatorType, product.subType) ? { rainSensor: true } : {},
-      };
       const previous = this.byId.get(id);
       const known: KnownProduct = { nodeId: product.nodeId, descriptor, state: previous?.state ?? {} };
       this.byId.set(id, known);
@@ -477,7 +391,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     if (session.isClosed() || this.stopped) return;
     try {
       const list = await withTimeout(session, 'product list', this.readNodes(session), 3 * this.opts.commandTimeoutMs);
-      const present = new Set(list.map((p) => serialHex(p.serial) ?? `node-${p.nodeId}`));
+      const present = new Set(list.map(productId));
       for (const id of [...this.byId.keys()]) {
         if (!present.has(id)) {
           this.log.warn(`[${this.name}] "${this.byId.get(id)?.descriptor.name}" is no longer known to the KLF 200: removed.`);
@@ -492,49 +406,8 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     }
   }
 
-  /**
-   * GW_GET_ALL_NODES_INFORMATION: our listener collects the node notifications. (Not the
-   * library's Products: it registers its listeners only after the confirmation arrived, so
-   * notifications that come in the same TCP read are missed and it waits for ever.)
-   */
   private readNodes(session: Session): Promise<NodeRecord[]> {
-    return new Promise<NodeRecord[]>((resolve, reject) => {
-      let expected: number | undefined;
-      let graceTimer: NodeJS.Timeout | undefined;
-      const discovery = {
-        records: [] as NodeRecord[],
-        finished: false,
-        onChange: () => {
-          if (!discovery.finished || expected === undefined) return;
-          // The library may emit the first frame of a type late (it loads each frame class on first use).
-          if (discovery.records.length >= expected) done();
-          else graceTimer ??= setTimeout(done, 200);
-        },
-      };
-      const done = () => {
-        clearTimeout(graceTimer);
-        if (this.discovery === discovery) this.discovery = undefined;
-        resolve(discovery.records);
-      };
-      this.discovery = discovery;
-      session.conn.sendFrameAsync(new GW_GET_ALL_NODES_INFORMATION_REQ(), this.opts.commandTimeoutMs / 1000).then(
-        (cfm) => {
-          const c = cfm as IGW_FRAME_RCV & { Status: number; NumberOfNode: number };
-          if (c.Status !== 0 && c.NumberOfNode !== 0) {
-            this.discovery = undefined;
-            reject(new SessionError(`the KLF 200 could not list its products (status ${c.Status})`, 'other'));
-            return;
-          }
-          expected = c.NumberOfNode;
-          if (expected === 0) discovery.finished = true;
-          discovery.onChange();
-        },
-        (err: unknown) => {
-          this.discovery = undefined;
-          reject(err instanceof Error ? err : new Error(errorText(err)));
-        },
-      );
-    });
+    return this.requests.readNodes(session, this.opts.commandTimeoutMs);
   }
 
   /** Reads the limitation of every rain-sensing window (the KLF sends no event when rain starts). */
@@ -546,29 +419,8 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     }
   }
 
-  /**
-   * GW_GET_LIMITATION_STATUS (minimum, main parameter); the answer is GW_LIMITATION_STATUS_NTF
-   * (onLimitation), the end GW_SESSION_FINISHED_NTF. Our waiter is registered before sending
-   * (the library's refreshLimitationAsync registers it after the confirmation: same race as above).
-   */
   private readLimitation(session: Session, nodeId: number): Promise<void> {
-    const frame = new GW_GET_LIMITATION_STATUS_REQ(nodeId, 0 /* minimum */, 0 /* main parameter */);
-    const sessionId = frame.SessionID;
-    return new Promise<void>((resolve, reject) => {
-      this.sessionWaiters.set(sessionId, resolve);
-      session.conn.sendFrameAsync(frame, this.opts.commandTimeoutMs / 1000).then(
-        (cfm) => {
-          if ((cfm as IGW_FRAME_RCV & { Status: number }).Status !== COMMAND_ACCEPTED) {
-            this.sessionWaiters.delete(sessionId);
-            reject(new SessionError('the KLF 200 refused to read a limitation', 'other'));
-          }
-        },
-        (err: unknown) => {
-          this.sessionWaiters.delete(sessionId);
-          reject(err instanceof Error ? err : new Error(errorText(err)));
-        },
-      );
-    });
+    return this.requests.readLimitation(session, nodeId, this.opts.commandTimeoutMs);
   }
 
   private onFrame(session: Session, frame: IGW_FRAME_RCV): void {
@@ -576,34 +428,22 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     const f = frame as IGW_FRAME_RCV & Record<string, unknown>;
     switch (frame.Command) {
       case GatewayCommand.GW_GET_ALL_NODES_INFORMATION_NTF: {
-        this.discovery?.records.push({
-          nodeId: f.NodeID as number,
-          name: f.Name as string,
-          actuatorType: f.ActuatorType as number,
-          subType: f.ActuatorSubType as number,
-          serial: f.SerialNumber as Buffer,
-        });
-        const record = { current: f.CurrentPosition as number, target: f.TargetPosition as number, state: f.OperatingState as number };
+        const record = positionRecordOf(f);
         this.lastPosition.set(f.NodeID as number, record);
         this.onPosition(f.NodeID as number, record, session);
-        this.discovery?.onChange();
+        this.requests.onNode(nodeRecordOf(f));
         return;
       }
       case GatewayCommand.GW_GET_ALL_NODES_INFORMATION_FINISHED_NTF:
-        if (this.discovery) {
-          this.discovery.finished = true;
-          this.discovery.onChange();
-        }
+        this.requests.onNodesFinished();
         return;
       case GatewayCommand.GW_SESSION_FINISHED_NTF: {
-        const waiter = this.sessionWaiters.get(f.SessionID as number);
-        this.sessionWaiters.delete(f.SessionID as number);
-        waiter?.();
+        this.requests.onSessionFinished(f.SessionID as number);
         return;
       }
       case GatewayCommand.GW_GET_NODE_INFORMATION_NTF:
       case GatewayCommand.GW_NODE_STATE_POSITION_CHANGED_NTF: {
-        const record = { current: f.CurrentPosition as number, target: f.TargetPosition as number, state: f.OperatingState as number };
+        const record = positionRecordOf(f);
         this.lastPosition.set(f.NodeID as number, record);
         this.onPosition(f.NodeID as number, record, session);
         return;
@@ -619,19 +459,10 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     }
   }
 
-  private onPosition(nodeId: number, record: { current: number; target: number; state: number }, session: Session): void {
+  private onPosition(nodeId: number, record: PositionRecord, session: Session): void {
     const known = this.byNode.get(nodeId);
     if (!known) return;
-    const { current, target, state: operatingState } = record;
-    const position = rawToPercent(current);
-    const targetPct = rawToPercent(target);
-    const state: DeviceState = { ...known.state };
-    if (position !== undefined) state.position = position;
-    if (targetPct !== undefined) state.target = targetPct;
-    const executing = operatingState === NODE_STATE_EXECUTING;
-    if (!executing || state.target === undefined || state.position === undefined || state.target === state.position) state.motion = 'stopped';
-    else state.motion = state.target > state.position ? 'opening' : 'closing';
-    if (!executing && state.target !== undefined && state.position !== undefined) state.target = state.position;
+    const state = positionState(known.state, record);
     const startedClosing = state.motion === 'closing' && known.state.motion !== 'closing';
     this.setState(known, state);
     // A window closing on its own may be its rain sensor: read its limitation now.
@@ -653,21 +484,14 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
       return;
     }
     const known = this.byNode.get(nodeId);
-    if (reply === REPLY.LIMITATION_BY_RAIN) {
-      if (known && known.state.rain !== true) this.setState(known, { ...known.state, rain: true });
-      pending.finish({ ok: false, error: 'rain', message: 'the window refuses to open while its rain sensor is wet' });
-    } else if (reply === REPLY.NO_CONTACT) {
-      pending.finish({ ok: false, error: 'unreachable', message: 'the KLF 200 has no radio contact with the product' });
-    } else {
-      pending.finish({ ok: false, error: 'internal', message: `the product did not run the command (status reply ${reply})` });
-    }
+    if (reply === REPLY.LIMITATION_BY_RAIN && known && known.state.rain !== true) this.setState(known, { ...known.state, rain: true });
+    pending.finish(failedRunResult(reply));
   }
 
   private onLimitation(nodeId: number, minRaw: number, maxRaw: number, originator: number): void {
     const known = this.byNode.get(nodeId);
     if (!known || !known.descriptor.features.rainSensor) return;
-    // Rain limits opening: the allowed range no longer reaches raw 0 (open).
-    const rain = originator === ORIGINATOR_RAIN && minRaw > 0 && minRaw <= RAW_CLOSED && maxRaw <= RAW_CLOSED;
+    const rain = rainFromLimitation(minRaw, maxRaw, originator);
     if (known.state.rain !== rain) {
       if (rain) this.log.info(`[${this.name}] ${known.descriptor.name}: rain sensor wet, the window stays closed.`);
       this.setState(known, { ...known.state, rain });
