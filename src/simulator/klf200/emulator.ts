@@ -14,8 +14,6 @@ import { travel } from '../motor.js';
 import {
   Cmd,
   ErrorNumber,
-  NodeState,
-  Originator,
   RAW_MAX,
   RAW_STOP,
   RunStatus,
@@ -23,66 +21,15 @@ import {
   StatusReply,
   decodeFrame,
   encodeFrame,
-  fixedString,
   readFixedString,
 } from './frames.js';
 import { KLF_PORT } from '../../gateway/klf200/session.js';
+import { DEFAULT_KLF_PRODUCTS, nodeRecord, type KlfProductSpec } from './products.js';
+import { limitationPayload, positionChangedPayload, remainingTimePayload, runStatusPayload, sessionIdPayload } from './payloads.js';
+import type { KlfCommandRecord, KlfEmulatorEvents, KlfEmulatorOptions, KlfEmulatorStats } from './options.js';
 
-/** Actuator types of the specification (NodeTypeSubType >> 6). */
-export const ActuatorType = {
-  INTERIOR_VENETIAN_BLIND: 0x01,
-  ROLLER_SHUTTER: 0x02,
-  AWNING: 0x03,
-  WINDOW_OPENER: 0x04,
-  GARAGE_OPENER: 0x05,
-  LIGHT: 0x06,
-  VERTICAL_EXTERIOR_AWNING: 0x0a,
-  DUAL_ROLLER_SHUTTER: 0x0b,
-  HORIZONTAL_AWNING: 0x0d,
-  EXTERIOR_VENETIAN_BLIND: 0x0e,
-  LOUVRE_BLIND: 0x0f,
-  CURTAIN_TRACK: 0x10,
-  SWINGING_SHUTTERS: 0x15,
-} as const;
-
-export interface KlfProductSpec {
-  nodeId: number;
-  name: string;
-  /** 16 lower-case hex digits (8 bytes). */
-  serial: string;
-  actuatorType: number;
-  subType?: number;
-  /** Raw main-parameter position, 0 = open/up … 0xC800 = closed/down. */
-  position?: number;
-}
-
-export interface KlfEmulatorOptions {
-  /** Loopback address to listen on (port 51200 is fixed by the KLF API). */
-  host: string;
-  port?: number;
-  password: string;
-  cert: string | Buffer;
-  key: string | Buffer;
-  products?: KlfProductSpec[];
-  /** Milliseconds for a full travel (default 20 s, the simulator's motors). */
-  fullTravelMs?: number;
-  /** Motor/notification tick (default 250 ms). */
-  tickMs?: number;
-  /** A session with no frame from the client for this long is dropped (real KLF: ~15 min). */
-  idleTimeoutMs?: number;
-  /** Concurrent sessions accepted (the KLF allows very few); more are closed at once. Default 2. */
-  maxSessions?: number;
-  /** Software version reported by GW_GET_VERSION_CFM. Default 0.2.0.0.71.0. */
-  softwareVersion?: number[];
-}
-
-export interface KlfCommandRecord {
-  at: number;
-  nodeId: number;
-  sessionId: number;
-  raw: number;
-  result: 'moving' | 'stopped' | 'rain' | 'bad_node' | 'rejected';
-}
+export { ActuatorType, DEFAULT_KLF_PRODUCTS, type KlfProductSpec } from './products.js';
+export type { KlfCommandRecord, KlfEmulatorEvents, KlfEmulatorOptions, KlfEmulatorStats } from './options.js';
 
 interface Product {
   spec: Required<KlfProductSpec>;
@@ -101,32 +48,6 @@ interface Session {
   authenticated: boolean;
   monitor: boolean;
   lastRx: number;
-}
-
-export interface KlfEmulatorStats {
-  connections: number;
-  handshakesRefused: number;
-  logins: number;
-  failedLogins: number;
-  sessions: number;
-  maxConcurrentSessions: number;
-  droppedIdle: number;
-  framesReceived: number;
-}
-
-export const DEFAULT_KLF_PRODUCTS: KlfProductSpec[] = [
-  { nodeId: 0, name: 'Bedroom window', serial: '53362726102f0080', actuatorType: ActuatorType.WINDOW_OPENER, subType: 1, position: RAW_MAX },
-  { nodeId: 1, name: 'Bedroom blind', serial: '53362726102f0081', actuatorType: ActuatorType.INTERIOR_VENETIAN_BLIND, position: 0 },
-  { nodeId: 2, name: 'Living room shutter', serial: '53362726102f0082', actuatorType: ActuatorType.ROLLER_SHUTTER, position: 0 },
-  { nodeId: 3, name: 'Living room window', serial: '53362726102f0083', actuatorType: ActuatorType.WINDOW_OPENER, subType: 1, position: RAW_MAX },
-  { nodeId: 4, name: 'Terrace awning', serial: '53362726102f0084', actuatorType: ActuatorType.AWNING, position: 0 },
-  { nodeId: 5, name: 'Garage door', serial: '53362726102f0085', actuatorType: ActuatorType.GARAGE_OPENER, position: RAW_MAX },
-];
-
-export interface KlfEmulatorEvents {
-  command: [record: KlfCommandRecord];
-  wink: [nodeId: number];
-  session: [open: boolean];
 }
 
 export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
@@ -411,29 +332,8 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
     if (p) this.send(session, Cmd.GET_NODE_INFORMATION_NTF, this.nodeRecord(p));
   }
 
-  /** The 124-byte node record shared by GW_GET_(ALL_)NODE(S)_INFORMATION_NTF. */
   private nodeRecord(p: Product): Buffer {
-    const d = Buffer.alloc(124);
-    d[0] = p.spec.nodeId;
-    d.writeUInt16BE(p.spec.nodeId, 1); // order
-    d[3] = 0; // placement (room index)
-    fixedString(p.spec.name, 64).copy(d, 4);
-    d[68] = 0; // velocity: default
-    d.writeUInt16BE((p.spec.actuatorType << 6) | (p.spec.subType & 0x3f), 69);
-    d[71] = 0; // product group
-    d[72] = 0; // product type
-    d[73] = 0; // node variation
-    d[74] = 0; // power mode: always alive
-    d[75] = 0; // build number
-    Buffer.from(p.spec.serial, 'hex').copy(d, 76, 0, 8);
-    d[84] = p.moving ? NodeState.EXECUTING : NodeState.DONE;
-    d.writeUInt16BE(Math.round(p.position), 85);
-    d.writeUInt16BE(Math.round(p.target), 87);
-    for (let fp = 0; fp < 4; fp++) d.writeUInt16BE(0xf7ff, 89 + 2 * fp); // FP1-4: not used
-    d.writeUInt16BE(this.remainingSeconds(p), 97);
-    d.writeUInt32BE(Math.floor(Date.now() / 1000), 99);
-    d[103] = 0; // no aliases
-    return d;
+    return nodeRecord({ ...p.spec, position: p.position }, p.target, p.moving, this.remainingSeconds(p), Date.now());
   }
 
   private remainingSeconds(p: Product): number {
@@ -505,10 +405,8 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
       this.product(n).winks++;
       this.emit('wink', n);
     }
-    const sid = Buffer.alloc(2);
-    sid.writeUInt16BE(sessionId, 0);
     setTimeout(() => {
-      this.send(session, Cmd.WINK_SEND_NTF, sid);
+      this.send(session, Cmd.WINK_SEND_NTF, sessionIdPayload(sessionId));
       this.sessionFinished(session, sessionId);
     }, 20).unref();
   }
@@ -532,15 +430,7 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
       const p = this.product(n);
       const min = p.rain ? RAW_MAX : 0;
       const max = RAW_MAX;
-      const ntf = Buffer.alloc(10);
-      ntf.writeUInt16BE(sessionId, 0);
-      ntf[2] = n;
-      ntf[3] = parameter;
-      ntf.writeUInt16BE(min, 4);
-      ntf.writeUInt16BE(max, 6);
-      ntf[8] = p.rain ? Originator.RAIN : Originator.USER;
-      ntf[9] = p.rain ? 253 : 255; // 253 = unlimited time, 255 = no limitation
-      this.send(session, Cmd.LIMITATION_STATUS_NTF, ntf);
+      this.send(session, Cmd.LIMITATION_STATUS_NTF, limitationPayload(sessionId, n, parameter, min, max, p.rain));
       this.runStatus(session, sessionId, n, type === 0 ? min : max, RunStatus.COMPLETED, StatusReply.OK);
     }
     this.sessionFinished(session, sessionId);
@@ -590,25 +480,13 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
   }
 
   private positionChanged(p: Product): void {
-    const d = Buffer.alloc(20);
-    d[0] = p.spec.nodeId;
-    d[1] = p.moving ? NodeState.EXECUTING : NodeState.DONE;
-    d.writeUInt16BE(Math.round(p.position), 2);
-    d.writeUInt16BE(Math.round(p.target), 4);
-    for (let fp = 0; fp < 4; fp++) d.writeUInt16BE(0xf7ff, 6 + 2 * fp);
-    d.writeUInt16BE(this.remainingSeconds(p), 14);
-    d.writeUInt32BE(Math.floor(Date.now() / 1000), 16);
+    const d = positionChangedPayload(p.spec.nodeId, p.moving, p.position, p.target, this.remainingSeconds(p), Date.now());
     for (const s of this.sessions) if (s.authenticated && s.monitor) this.send(s, Cmd.NODE_STATE_POSITION_CHANGED_NTF, d);
   }
 
   private remainingTime(p: Product): void {
     if (!p.owner) return;
-    const d = Buffer.alloc(6);
-    d.writeUInt16BE(p.owner.sessionId, 0);
-    d[2] = p.spec.nodeId;
-    d[3] = 0;
-    d.writeUInt16BE(this.remainingSeconds(p), 4);
-    this.send(p.owner.session, Cmd.COMMAND_REMAINING_TIME_NTF, d);
+    this.send(p.owner.session, Cmd.COMMAND_REMAINING_TIME_NTF, remainingTimePayload(p.owner.sessionId, p.spec.nodeId, this.remainingSeconds(p)));
   }
 
   private finishSession(p: Product, runStatus: number, reply: number): void {
@@ -620,22 +498,11 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
   }
 
   private runStatus(session: Session, sessionId: number, nodeId: number, value: number, runStatus: number, reply: number): void {
-    const d = Buffer.alloc(13);
-    d.writeUInt16BE(sessionId, 0);
-    d[2] = 1; // status owner: user
-    d[3] = nodeId;
-    d[4] = 0; // main parameter
-    d.writeUInt16BE(value, 5);
-    d[7] = runStatus;
-    d[8] = reply;
-    d.writeUInt32BE(0, 9);
-    this.send(session, Cmd.COMMAND_RUN_STATUS_NTF, d);
+    this.send(session, Cmd.COMMAND_RUN_STATUS_NTF, runStatusPayload(sessionId, nodeId, value, runStatus, reply));
   }
 
   private sessionFinished(session: Session, sessionId: number): void {
-    const d = Buffer.alloc(2);
-    d.writeUInt16BE(sessionId, 0);
-    this.send(session, Cmd.SESSION_FINISHED_NTF, d);
+    this.send(session, Cmd.SESSION_FINISHED_NTF, sessionIdPayload(sessionId));
   }
 
   private product(nodeId: number): Product {
