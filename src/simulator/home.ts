@@ -19,59 +19,23 @@ import {
   stepRoomClimate,
   type RoomClimate,
 } from './climate.js';
-import { defaultLayout, validateDescriptor, validateLayout, type HomeLayout } from './layout.js';
+import { defaultLayout, validateDescriptor, validateLayout } from './layout.js';
 import { motionToward, travel } from './motor.js';
-import { jitter, seededRandom, type Random } from './random.js';
+import { seededRandom, type Random } from './random.js';
+import type { CommandOutcome, ScriptStep, SimHomeEvents, SimHomeOptions, SimWeather } from './home-types.js';
+import {
+  changedNotably,
+  clampPercent,
+  definedOnly,
+  positive,
+  roomKey,
+  sameState,
+  sensorReading,
+  withBattery,
+} from './readings.js';
 
-/** Outdoor conditions; `sunLux` drives heat gain and indoor light but is not reported as weather. */
-export interface SimWeather {
-  temperature: number;
-  windSpeed: number;
-  rain: boolean;
-  sunLux: number;
-}
-
-export interface SimHomeOptions {
-  /** Simulated seconds per real second. Default 1; 10 = ten times faster. Ignored when `clock` is given. */
-  timeScale?: number;
-  /** Default: `defaultLayout()`. */
-  layout?: HomeLayout;
-  /** Simulated milliseconds between state reports of a moving cover. Default 250. */
-  tickMs?: number;
-  /** Simulated milliseconds between routine sensor reports. Default 30 000. */
-  sensorIntervalMs?: number;
-  /** Seed for sensor noise. Default 1. */
-  seed?: number;
-  /** Replace the scaled real-time clock, e.g. with a ManualClock in tests. */
-  clock?: SimClock;
-  /** Outdoor conditions at start. */
-  weather?: Partial<SimWeather>;
-}
-
-/** One scripted moment, `at` simulated milliseconds after `runScript` was called. */
-export interface ScriptStep<H = SimHome> {
-  at: number;
-  weather?: Partial<SimWeather>;
-  occupancy?: Record<string, number>;
-  shower?: string;
-  pressDepartureSwitch?: boolean;
-  reachable?: Record<string, boolean>;
-  run?: (home: H) => void;
-}
-
-/** What the home reports; an adapter passes these on in its protocol's terms. */
-export interface SimHomeEvents {
-  /** A device reports its state (only while it is in radio reach; repeats are left out unless forced). */
-  state: [deviceId: string, state: DeviceState];
-  /** A device came into or went out of radio reach. */
-  availability: [deviceId: string, reachable: boolean];
-  /** The device list changed (`added` or `removed` names the device). */
-  devices: [change: { added?: string; removed?: string }];
-  /** The outdoor weather changed. */
-  weather: [weather: SimWeather];
-}
-
-export type CommandOutcome = { ok: true } | { ok: false; error: GatewayErrorCode; message: string };
+export type { CommandOutcome, ScriptStep, SimHomeEvents, SimHomeOptions, SimWeather } from './home-types.js';
+export { round } from './readings.js';
 
 interface SimDevice {
   descriptor: DeviceDescriptor;
@@ -103,9 +67,6 @@ const CLIMATE_STEP_MS = 10_000;
 const MAX_CLIMATE_CATCH_UP = 360;
 const DEFAULT_CLIMATE: RoomClimate = { temperature: BUILDING_TEMPERATURE, humidity: BASE_HUMIDITY, co2: 600 };
 const DEFAULT_WEATHER: SimWeather = { temperature: 12, windSpeed: 3, rain: false, sunLux: 20_000 };
-/** Changes that are reported at once instead of waiting for the routine sensor interval. */
-const NOTABLE = { temperature: 0.5, humidity: 5, co2: 100 } as const;
-
 export class SimHome extends EventEmitter<SimHomeEvents> {
   readonly clock: SimClock;
 
@@ -536,17 +497,8 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
     const measures = device.descriptor.features.measures ?? [];
     const roomName = roomKey(device.descriptor);
     const { climate } = this.room(roomName);
-    const reading: DeviceState = {};
-    if (measures.includes('temperature')) reading.temperature = round(climate.temperature + jitter(this.random, 0.05), 1);
-    if (measures.includes('humidity')) {
-      reading.humidity = Math.round(Math.min(100, Math.max(0, climate.humidity + jitter(this.random, 0.4))));
-    }
-    if (measures.includes('co2')) reading.co2 = Math.max(0, Math.round(climate.co2 + jitter(this.random, 4)));
-    if (measures.includes('lux')) {
-      const lux = indoorLux(this.weatherNow.sunLux, this.roomOpenings(roomName).shade);
-      reading.lux = Math.max(0, Math.round(lux * (1 + jitter(this.random, 0.02))));
-    }
-    return withBattery(reading, device.battery);
+    const lux = measures.includes('lux') ? indoorLux(this.weatherNow.sunLux, this.roomOpenings(roomName).shade) : 0;
+    return withBattery(sensorReading(measures, climate, lux, this.random), device.battery);
   }
 
   private applyStep<H>(step: ScriptStep<H>, target: H): void {
@@ -577,43 +529,4 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
     if (!room) throw new Error(`no room "${name}" in the simulated home`);
     return room;
   }
-}
-
-/** Devices without a room name get a room of their own, so every sensor has a climate. */
-function roomKey(descriptor: DeviceDescriptor): string {
-  return descriptor.room ?? `#${descriptor.id}`;
-}
-
-function changedNotably(before: DeviceState, after: DeviceState): boolean {
-  return (
-    Math.abs((after.temperature ?? 0) - (before.temperature ?? 0)) >= NOTABLE.temperature ||
-    Math.abs((after.humidity ?? 0) - (before.humidity ?? 0)) >= NOTABLE.humidity ||
-    Math.abs((after.co2 ?? 0) - (before.co2 ?? 0)) >= NOTABLE.co2
-  );
-}
-
-function sameState(a: DeviceState, b: DeviceState): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function withBattery(state: DeviceState, battery: number | undefined): DeviceState {
-  return battery === undefined ? state : { ...state, battery };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
-}
-
-function clampPercent(value: number): number {
-  return Math.min(100, Math.max(0, Math.round(value)));
-}
-
-export function round(value: number, decimals: number): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
-
-function positive(value: number, name: string): number {
-  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number`);
-  return value;
 }
