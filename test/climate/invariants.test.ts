@@ -29,6 +29,52 @@ function holdsForEveryScenario(makeChecker: () => (evaluation: Evaluation) => vo
   );
 }
 
+/**
+ * Invariant 5's checker, made per scenario: windows the algorithm opened are tracked from the
+ * open until it sends a close, a person moves them, or they are seen closed at rest; a
+ * tracked window neither closed nor closing at an evaluation after its deadline at which a
+ * close could be sent is a violation.
+ */
+function invariant5Checker(): (evaluation: Evaluation) => void {
+  /** Windows the algorithm opened and has not closed yet, with the time of the open. */
+  const openedAt = new Map<string, number>();
+  return (evaluation) => {
+    const { input, truth } = evaluation;
+    for (const [key, at] of openedAt) {
+      const manualAt = truth.lastManualAt.get(key);
+      if (manualAt !== undefined && manualAt >= at) openedAt.delete(key);
+      // Seen closed and at rest without a person (a rain sensor closed it): the window
+      // is closed again, and a close command to it would change nothing.
+      const { device } = evaluation.device(key);
+      if (device.position === 0 && device.motion !== 'opening' && (device.target ?? 0) === 0) openedAt.delete(key);
+    }
+    eachAction(evaluation, (action) => {
+      const { device } = evaluation.device(action.deviceKey);
+      if (device.type !== 'window') return;
+      if (action.command.position === 0) openedAt.delete(action.deviceKey);
+      else if (opens(device, action.command.position) && !openedAt.has(action.deviceKey)) openedAt.set(action.deviceKey, input.now);
+    });
+    for (const [key, at] of openedAt) {
+      const { device, room } = evaluation.device(key);
+      // The simulation evaluates at least once per period, so "the first evaluation at or
+      // after the deadline at which a close can be sent" is within deadline + one period
+      // whenever the close was possible throughout.
+      const deadline = at + room.settings.maxAiringMinutes * MINUTE;
+      const closePossible = input.gatewayOnline && device.reachable && device.obstructed !== true;
+      // Already on its way to closed without a person (its rain sensor started closing it):
+      // that is the state a close command would put it in, so the algorithm rightly sends
+      // none (it repeats its close only when it does not see one happening). The checker used
+      // to count only a close command or a window at rest at 0 and so, with a slow move, flagged
+      // a window still closing at the deadline (seed -197663261). It stays tracked until seen
+      // closed at rest: should it stop short of closed, the algorithm must still close it.
+      const closingAlready = device.target === 0 && device.motion === 'closing';
+      if (input.now >= deadline && closePossible && !closingAlready) {
+        throw violation(evaluation, `${device.name} opened at ${new Date(at).toISOString()} still not closed (max airing ${room.settings.maxAiringMinutes} min)`);
+      }
+    }
+  };
+}
+
 describe('climate policy invariants (property-based)', () => {
   afterEach(() => {
     vi.restoreAllMocks();
@@ -104,39 +150,64 @@ describe('climate policy invariants (property-based)', () => {
   }, PROPERTY_TIMEOUT_MS);
 
   it('invariant 5: every window the algorithm opened is closed by it within the maximum airing time plus one evaluation period, unless a person moved it', () => {
-    holdsForEveryScenario(() => {
-      /** Windows the algorithm opened and has not closed yet, with the time of the open. */
-      const openedAt = new Map<string, number>();
-      return (evaluation) => {
-        const { input, truth } = evaluation;
-        for (const [key, at] of openedAt) {
-          const manualAt = truth.lastManualAt.get(key);
-          if (manualAt !== undefined && manualAt >= at) openedAt.delete(key);
-          // Seen closed and at rest without a person (a rain sensor closed it): the window
-          // is closed again, and a close command to it would change nothing.
-          const { device } = evaluation.device(key);
-          if (device.position === 0 && device.motion !== 'opening' && (device.target ?? 0) === 0) openedAt.delete(key);
-        }
-        eachAction(evaluation, (action) => {
-          const { device } = evaluation.device(action.deviceKey);
-          if (device.type !== 'window') return;
-          if (action.command.position === 0) openedAt.delete(action.deviceKey);
-          else if (opens(device, action.command.position) && !openedAt.has(action.deviceKey)) openedAt.set(action.deviceKey, input.now);
-        });
-        for (const [key, at] of openedAt) {
-          const { device, room } = evaluation.device(key);
-          // The simulation evaluates at least once per period, so "the first evaluation at or
-          // after the deadline at which a close can be sent" is within deadline + one period
-          // whenever the close was possible throughout.
-          const deadline = at + room.settings.maxAiringMinutes * MINUTE;
-          const closePossible = input.gatewayOnline && device.reachable && device.obstructed !== true;
-          if (input.now >= deadline && closePossible) {
-            throw violation(evaluation, `${device.name} opened at ${new Date(at).toISOString()} still not closed (max airing ${room.settings.maxAiringMinutes} min)`);
-          }
-        }
-      };
-    });
+    holdsForEveryScenario(invariant5Checker);
   }, PROPERTY_TIMEOUT_MS);
+
+  it('invariant 5, found counterexample (seed -197663261): the window its rain sensor is still closing at the deadline counts as closing', () => {
+    // Shrunk from `Property failed after 28703 tests { seed: -197663261, path: "28702:0:0:1:…" }`.
+    // Air recycling opens the window at 00:00 (5 s move). Departure starts with the gateway
+    // offline, so its close is blocked. At 00:00:58 rain starts and the window's own rain
+    // sensor begins closing it; the gateway comes back, and the algorithm sees the window on
+    // its way to closed and does not repeat the close. At the deadline (00:01) the window is
+    // still moving; it arrives closed at 00:01:03.
+    const counterexample: Scenario = {
+      start: Date.UTC(2024, 0, 1),
+      timeZoneOffsetMinutes: -300,
+      commandDelayMs: 5000,
+      rooms: [
+        {
+          settings: {
+            ...{ co2Max: 600, co2Hysteresis: 0, humidityMax: 40, humidityDelayMinutes: 0, triggerConfirmMinutes: 1 },
+            ...{ temperatureMin: 10, temperatureMax: 22, coolingSetpoint: 18, ventilationPosition: 1 },
+            ...{ minAiringMinutes: 0, maxAiringMinutes: 1, airingIntervalMinutes: 0, rainHoldMinutes: 0 },
+            ...{ airRecyclingIntervalHours: 0.5, airRecyclingMinutes: 1, outdoorTemperatureMin: 0, outdoorTemperatureMax: 20 },
+            ...{ maxWindSpeed: 3, manualPauseMinutes: 0, heatProtection: false, heatProtectionPosition: 0, heatProtectionLux: 0 },
+            ...{ departureCloseWindows: true, departureCloseCovers: false, sensorStaleMinutes: 1, enabled: true },
+          },
+          hasSensor: true,
+          windows: [{ rainSensor: true, position: 0 }],
+          covers: [],
+        },
+      ],
+      lastAiringAgoMinutes: 30,
+      steps: [
+        { kind: 'gateway', online: false },
+        { kind: 'away', away: true },
+        { kind: 'tick', ms: 58_000 },
+        { kind: 'windowRain', room: 0, window: 0, rain: true },
+        { kind: 'gateway', online: true },
+        { kind: 'tick', ms: 1000 },
+        { kind: 'tick', ms: 1000 },
+        { kind: 'tick', ms: 5 * MINUTE },
+      ],
+    };
+    const check = invariant5Checker();
+    const seen: { at: number; position: number | undefined; motion: string | undefined; closes: number }[] = [];
+    simulate(counterexample, {
+      onEvaluation: (evaluation) => {
+        check(evaluation);
+        const window = evaluation.input.rooms[0]?.windows[0];
+        const closes = evaluation.output.rooms.flatMap((decision) => decision.actions).filter((action) => action.command.position === 0).length;
+        seen.push({ at: evaluation.input.now - counterexample.start, position: window?.position, motion: window?.motion, closes });
+      },
+    });
+    // The scenario does what the comment says: open at once, no close sent (gateway offline,
+    // then the window already closing), still closing at the deadline, closed after it.
+    expect(seen[0]?.closes).toBe(0);
+    expect(seen.find((entry) => entry.at === MINUTE)).toMatchObject({ position: 1, motion: 'closing' });
+    expect(seen.reduce((sum, entry) => sum + entry.closes, 0)).toBe(0);
+    expect(seen.at(-1)).toMatchObject({ position: 0, motion: 'stopped' });
+  });
 
   it('invariant 6: the algorithm closes only windows it opened itself, except when departure mode starts', () => {
     holdsForEveryScenario(() => {
