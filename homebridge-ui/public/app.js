@@ -469,8 +469,22 @@
   // ---- start --------------------------------------------------------------------------------
   homebridge.addEventListener('state', (event) => renderRooms(event.data));
   for (const button of document.querySelectorAll('[data-tab]')) button.addEventListener('click', () => void open(button.dataset.tab));
+  // With several platform blocks (child bridges), Rooms, History, People and Gateways show the
+  // block picked here (the server part remembers the pick for this dialog).
+  async function loadBlocks() {
+    const { blocks, selected } = await call('/blocks');
+    const select = $('#block-select');
+    select.replaceChildren(...blocks.map((b) => el('option', { value: b.id, selected: b.id === selected, text: b.name === b.id ? b.id : `${b.name} (${b.id})` })));
+    $('#block-picker').classList.toggle('d-none', blocks.length < 2);
+  }
+  $('#block-select').addEventListener('change', async (event) => {
+    await call('/blocks/select', { id: event.target.value });
+    lastState = undefined;
+    if (tab !== 'settings') await open(tab);
+  });
   homebridge.addEventListener('ready', async () => {
     const configured = await homebridge.getPluginConfig();
+    await loadBlocks().catch(() => {});
     await open(configured.length === 0 ? 'settings' : 'rooms');
   });
 })();

@@ -4,6 +4,8 @@
  * ready at once, before the handlers' modules (the CLI, the transports) are loaded.
  */
 export const UI_ROUTES = [
+  '/blocks',
+  '/blocks/select',
   '/state',
   '/command',
   '/away',

@@ -73,10 +73,18 @@ function text(body: unknown, key: string, what: string, max = 1024): string {
 export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Handler> {
   const { storagePath } = options;
   /**
-   * The platform block the pages show: the first in config.json (storage/paths.ts); its folder
-   * holds the running plugin's socket and its files. Privacy covers every block, as the CLI does.
+   * The platform block the pages show: the one picked with `/blocks/select` (the page's block
+   * picker, shown with several blocks), else the first in config.json (storage/paths.ts); its
+   * folder holds the running plugin's socket and its files. Privacy export/erase/reset cover
+   * every block, as the CLI does. One server part serves one open settings dialog, so the pick
+   * lives here.
    */
-  const block = (): CliBlock => knownBlocks(storagePath)[0]!;
+  let selected: string | undefined;
+  const block = (): CliBlock => {
+    const blocks = knownBlocks(storagePath);
+    return blocks.find((b) => b.id === selected) ?? blocks[0]!;
+  };
+  const blockList = () => ({ blocks: knownBlocks(storagePath).map((b) => ({ id: b.id, name: b.name ?? b.id })), selected: block().id });
 
   /** Runs one `velux-climate` command as the CLI would, passwords given as piped lines. */
   async function cli(args: string[], secrets: string[] = []): Promise<CliRun> {
@@ -167,6 +175,13 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
   }
 
   return {
+    '/blocks': async () => blockList(),
+    '/blocks/select': async (body) => {
+      const id = text(body, 'id', 'the block', 64);
+      if (!knownBlocks(storagePath).some((b) => b.id === id)) throw new UiError(`there is no block "${id}"`);
+      selected = id;
+      return blockList();
+    },
     '/state': state,
     '/command': async (body) => {
       const device = text(body, 'device', 'the device');
