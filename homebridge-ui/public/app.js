@@ -21,6 +21,9 @@
   const number = (n, digits = 0) => Number(n).toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   let tab;
   let lastState;
+  /** How many platform blocks the pages' block picker offers (it shows with two or more, not on Settings). */
+  let pageBlocks = 0;
+  const showPicker = () => $('#pages-block-picker').classList.toggle('d-none', pageBlocks < 2 || tab === 'settings');
 
   function show(text, kind = 'success') {
     const box = $('#message');
@@ -59,6 +62,8 @@
       settingsForm.end();
       settingsForm = undefined;
     }
+    showPicker();
+    if (name !== 'settings' && pageBlocks > 0) void loadBlocks().catch(() => {});
     if (name === 'rooms') renderRooms(lastState ?? (await call('/state')));
     if (name === 'history') await loadHistory();
     if (name === 'people') await loadPeople();
@@ -469,22 +474,26 @@
   // ---- start --------------------------------------------------------------------------------
   homebridge.addEventListener('state', (event) => renderRooms(event.data));
   for (const button of document.querySelectorAll('[data-tab]')) button.addEventListener('click', () => void open(button.dataset.tab));
-  // With several platform blocks (child bridges), Rooms, History, People and Gateways show the
-  // block picked here (the server part remembers the pick for this dialog).
+  // With several platform blocks (child bridges), Rooms, History, People, Privacy and Gateways
+  // show the block picked here (the server part remembers the pick for this dialog). Its ids are
+  // pages-block-*: #block-picker is the Settings tab's own picker (it edits any block).
   async function loadBlocks() {
     const { blocks, selected } = await call('/blocks');
-    const select = $('#block-select');
+    const select = $('#pages-block-select');
     select.replaceChildren(...blocks.map((b) => el('option', { value: b.id, selected: b.id === selected, text: b.name === b.id ? b.id : `${b.name} (${b.id})` })));
-    $('#block-picker').classList.toggle('d-none', blocks.length < 2);
+    pageBlocks = blocks.length;
+    showPicker();
   }
-  $('#block-select').addEventListener('change', async (event) => {
+  $('#pages-block-select').addEventListener('change', async (event) => {
     await call('/blocks/select', { id: event.target.value });
     lastState = undefined;
     if (tab !== 'settings') await open(tab);
   });
   homebridge.addEventListener('ready', async () => {
+    // The block list waits for the server part's modules: never hold the first page for it,
+    // and never take the user off a tab they opened meanwhile.
+    void loadBlocks().catch(() => {});
     const configured = await homebridge.getPluginConfig();
-    await loadBlocks().catch(() => {});
-    await open(configured.length === 0 ? 'settings' : 'rooms');
+    if (tab === undefined) await open(configured.length === 0 ? 'settings' : 'rooms');
   });
 })();

@@ -18,11 +18,13 @@ import { CLIMATE_FILES } from '../../src/climate/store.js';
 import { SensorHistory, sensorHistoryFile } from '../../src/history/sensor-history.js';
 import { replay, REPLAY_START } from '../../src/simulator/replay/replay.js';
 import { syntheticDay } from '../../src/simulator/replay/trace.js';
-import { DEFAULT_BLOCK_ID, pluginStorageDir } from '../../src/storage/paths.js';
-import { SimulatedHome } from '../../src/simulator/index.js';
+import { DEFAULT_BLOCK_ID, pluginStorageDir, uiSocketPath } from '../../src/storage/paths.js';
+import { UiSocketServer } from '../../src/ui/plugin-socket.js';
+import { generateLayout, SimulatedHome } from '../../src/simulator/index.js';
 import { accountsFile } from '../../src/google/paths.js';
 import { startAedes, uniqueBaseTopic, type TestBroker } from '../helpers/broker.js';
-import { freePort, REPO_ROOT, startHomebridge, type RunningHomebridge } from '../helpers/homebridge.js';
+import { freePort, randomUsername, REPO_ROOT, startHomebridge, type RunningHomebridge } from '../helpers/homebridge.js';
+import { startSimRig } from '../helpers/sim-rig.js';
 import { waitFor as until } from '../e2e/support/bridge-session.js';
 import { CHROMIUM, ConfigUi } from './support/config-ui.js';
 
@@ -274,5 +276,50 @@ describe.skipIf(!CHROMIUM)('the plugin’s pages in the real Homebridge UI', { t
     expect(cells.slice(0, 4)).toEqual(['Home', 'MQTT', 'online', String(sim.home.devices().length)]);
     expect(cells[4]).toMatch(/\d\d:\d\d \(\d+ s ago\)/);
     await shot('gateways');
+  });
+
+  it('Platform block picker: with a second block, Rooms switches to that block’s rooms and live values, and back', async () => {
+    // A second block ("barn") added to config.json, its plugin's socket served by the plugin's own
+    // UiSocketServer over a second simulated home (other rooms) on the same broker. Homebridge
+    // runs a second block only in a child bridge; this one is not started by the running
+    // Homebridge (it read config.json at its start), so the socket stands in for it.
+    const configPath = join(homebridge.storagePath, 'config.json');
+    const original = readFileSync(configPath, 'utf8');
+    const barn = await startSimRig({ broker, layout: generateLayout(6), timeScale: 20, name: 'Barn gateway' });
+    const socket = new UiSocketServer(uiSocketPath(pluginStorageDir(homebridge.storagePath, 'barn')), barn.home, undefined, barn.log);
+    try {
+      expect(await socket.start()).toBe(true);
+      const config = JSON.parse(original) as { platforms: Array<Record<string, unknown>> };
+      config.platforms.push({ platform: 'VeluxClimate', name: 'Barn', id: 'barn', gateways: [barn.config], _bridge: { username: randomUsername(), port: await freePort() } });
+      writeFileSync(configPath, JSON.stringify(config, null, 2));
+      await frame.locator('#tab-rooms').click();
+      const picker = frame.locator('#pages-block-select');
+      await picker.waitFor(); // visible once the page has seen two blocks
+      expect(await picker.locator('option').allTextContents()).toEqual(['VELUX (default)', 'Barn (barn)']);
+      await picker.selectOption('barn');
+      const room = frame.locator('[data-room="Room 1"]');
+      await room.waitFor();
+      expect(await frame.locator('[data-room="Bathroom"]').count()).toBe(0);
+      // the live pushes come from the picked block's plugin too
+      const humidity = room.locator('[data-value="humidity"]');
+      await humidity.waitFor();
+      barn.physics.shower('Room 1');
+      const after = Math.round(barn.physics.state('room-1-sensor')?.humidity ?? NaN);
+      await until(async () => (await humidity.textContent()) === `${after} % RH`, `Room 1 humidity ${after} % on the page`);
+      expect(await frame.locator('[data-room="Bathroom"]').count()).toBe(0);
+      await shot('blocks');
+      await picker.selectOption('default');
+      await frame.locator('[data-room="Bathroom"]').waitFor();
+      expect(await frame.locator('[data-room="Room 1"]').count()).toBe(0);
+      // Settings has its own picker (it edits any block); the pages' picker hides there
+      await frame.locator('#tab-settings').click();
+      await until(async () => !(await picker.isVisible()), 'the pages’ picker hidden on Settings');
+      await frame.locator('#tab-rooms').click();
+      await picker.waitFor();
+    } finally {
+      writeFileSync(configPath, original);
+      await socket.stop();
+      await barn.close();
+    }
   });
 });
