@@ -40,6 +40,8 @@ out.validated = await packages();
 const { createGateway } = await import('./dist/gateway/transports.js');
 await createGateway(result.config.gateways[0], { log: console, storageDir: '/nonexistent' });
 out.mqttGateway = await packages();
+await import('./dist/platform.js'); // everything a running block imports besides its transports
+out.platform = await packages();
 port1.close();
 console.log(JSON.stringify(out));
 `;
@@ -54,8 +56,13 @@ describe('what the plugin loads', () => {
     expect(out.validated!.filter((p) => HEAVY.includes(p))).toEqual([]);
   });
 
-  it('an MQTT gateway loads mqtt, and not the other transports, Google or ajv', () => {
+  it('an MQTT gateway loads mqtt, and not the other transports, Google, zod or ajv', () => {
     expect(out.mqttGateway).toContain('mqtt');
-    expect(out.mqttGateway!.filter((p) => ['klf-200-api', 'hap-controller', 'ajv', 'express', 'actions-on-google', '@googleapis/homegraph'].includes(p))).toEqual([]);
+    expect(out.mqttGateway!.filter((p) => ['klf-200-api', 'hap-controller', 'ajv', 'zod', 'express', 'actions-on-google', '@googleapis/homegraph'].includes(p))).toEqual([]);
+  });
+
+  it('a running block with an MQTT gateway and Google off loads no zod (the MQTT payloads are checked by hand)', () => {
+    expect(out.platform).toContain('mqtt');
+    expect(out.platform!.filter((p) => HEAVY.includes(p) && p !== 'mqtt')).toEqual([]);
   });
 });

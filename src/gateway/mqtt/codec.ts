@@ -3,69 +3,169 @@
  * to the neutral types of gateway/types.ts (wire names such as `rain_sensor` stop here).
  * Unknown fields are ignored for forward compatibility; a known field of the wrong type or
  * range rejects the whole payload, so invalid data never changes the plugin's view.
+ *
+ * Hand-written rather than a schema library: this runs for every message of every MQTT gateway,
+ * and zod alone costs a Homebridge process ~13 MiB (docs/performance.md, issue 18). The reason
+ * for a refusal names the first bad field in payload order (`0.type: Invalid option: …`).
  */
-import { z } from 'zod';
 import { DEVICE_TYPES, GATEWAY_ERROR_CODES, MEASURES } from '../types.js';
-import type { DeviceDescriptor, DeviceState, GatewayErrorCode, GatewayInfo, Weather } from '../types.js';
+import type { DeviceDescriptor, DeviceState, GatewayErrorCode, GatewayInfo, Measure, Weather } from '../types.js';
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Upper bound on one payload; a gateway with thousands of devices stays far below it. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 
-const percent = z.number().finite().min(0).max(100);
-const text = (max: number) => z.string().max(max);
+/** Reads one value found at `path` (dotted, '' for the whole payload); throws `Invalid` if it is not acceptable. */
+type Reader<T> = (value: unknown, path: string) => T;
 
-const onlineState = z.object({ state: z.enum(['online', 'offline']) });
+class Invalid extends Error {
+  constructor(path: string, problem: string) {
+    super(path === '' ? problem : `${path}: ${problem}`);
+  }
+}
 
-const info = z.object({
-  protocol: z.number().int().min(1),
-  gateway: z.object({ id: text(128).min(1), model: text(128).optional(), firmware: text(64).optional() }),
-});
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  return typeof value;
+}
 
-const descriptor = z.object({
-  id: z.string().regex(DEVICE_ID_PATTERN).refine((id) => id !== 'bridge', { message: '"bridge" is reserved' }),
-  type: z.enum(DEVICE_TYPES),
-  name: text(200).min(1),
-  room: text(200).optional(),
-  model: text(128).optional(),
-  serial: text(128).optional(),
-  firmware: text(64).optional(),
-  features: z
-    .object({
-      rain_sensor: z.boolean().optional(),
-      battery: z.boolean().optional(),
-      measures: z.array(z.enum(MEASURES)).max(MEASURES.length).optional(),
-    })
-    .optional(),
-});
+function expected(what: string, value: unknown, path: string): never {
+  throw new Invalid(path, `Invalid input: expected ${what}, received ${kindOf(value)}`);
+}
 
-const devices = z.array(descriptor).max(5000).superRefine((list, ctx) => {
+const at = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
+
+const boolean: Reader<boolean> = (value, path) => (typeof value === 'boolean' ? value : expected('boolean', value, path));
+
+function finite(value: unknown, path: string): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : expected('number', value, path);
+}
+
+function number(min: number, max: number): Reader<number> {
+  return (value, path) => {
+    const n = finite(value, path);
+    if (n < min) throw new Invalid(path, `Too small: expected number to be >=${min}`);
+    if (n > max) throw new Invalid(path, `Too big: expected number to be <=${max}`);
+    return n;
+  };
+}
+
+function integer(min: number): Reader<number> {
+  return (value, path) => {
+    const n = finite(value, path);
+    if (!Number.isInteger(n)) throw new Invalid(path, 'Invalid input: expected int, received number');
+    if (n > Number.MAX_SAFE_INTEGER) throw new Invalid(path, `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`);
+    if (n < Number.MIN_SAFE_INTEGER) throw new Invalid(path, `Too small: expected int to be >=${Number.MIN_SAFE_INTEGER}`);
+    if (n < min) throw new Invalid(path, `Too small: expected number to be >=${min}`);
+    return n;
+  };
+}
+
+function text(max: number, min = 0): Reader<string> {
+  return (value, path) => {
+    if (typeof value !== 'string') return expected('string', value, path);
+    if (value.length > max) throw new Invalid(path, `Too big: expected string to have <=${max} characters`);
+    if (value.length < min) throw new Invalid(path, `Too small: expected string to have >=${min} characters`);
+    return value;
+  };
+}
+
+function oneOf<const T extends string>(options: readonly T[]): Reader<T> {
+  const problem = `Invalid option: expected one of ${options.map((o) => JSON.stringify(o)).join('|')}`;
+  return (value, path) => {
+    if ((options as readonly unknown[]).includes(value)) return value as T;
+    throw new Invalid(path, problem);
+  };
+}
+
+function list<T>(item: Reader<T>, max: number): Reader<T[]> {
+  return (value, path) => {
+    if (!Array.isArray(value)) return expected('array', value, path);
+    if (value.length > max) throw new Invalid(path, `Too big: expected array to have <=${max} items`);
+    return value.map((v: unknown, i) => item(v, at(path, i)));
+  };
+}
+
+type Fields = Record<string, Reader<unknown>>;
+type Read<F extends Fields> = { [K in keyof F]: F[K] extends Reader<infer V> ? V : never };
+
+/**
+ * An object with `required` fields, then `optional` ones, checked in that order (the order the
+ * protocol lists them in); other keys are dropped, absent optional ones stay absent.
+ */
+function shape<R extends Fields, O extends Fields>(required: R, optional: O): Reader<Read<R> & Partial<Read<O>>> {
+  const mandatory = Object.entries(required);
+  const extra = Object.entries(optional);
+  return (value, path) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return expected('object', value, path);
+    const input = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [key, read] of mandatory) out[key] = read(input[key], at(path, key));
+    for (const [key, read] of extra) {
+      const v = input[key];
+      if (v !== undefined) out[key] = read(v, at(path, key));
+    }
+    return out as Read<R> & Partial<Read<O>>;
+  };
+}
+
+const percent = number(0, 100);
+
+const onlineState = shape({ state: oneOf(['online', 'offline']) }, {});
+
+const info = shape(
+  { protocol: integer(1), gateway: shape({ id: text(128, 1) }, { model: text(128), firmware: text(64) }) },
+  {},
+);
+
+const deviceId: Reader<string> = (value, path) => {
+  if (typeof value !== 'string') return expected('string', value, path);
+  if (!DEVICE_ID_PATTERN.test(value)) throw new Invalid(path, `Invalid string: must match pattern ${String(DEVICE_ID_PATTERN)}`);
+  if (value === 'bridge') throw new Invalid(path, '"bridge" is reserved');
+  return value;
+};
+
+const descriptor = shape(
+  { id: deviceId, type: oneOf(DEVICE_TYPES), name: text(200, 1) },
+  {
+    room: text(200),
+    model: text(128),
+    serial: text(128),
+    firmware: text(64),
+    features: shape({}, { rain_sensor: boolean, battery: boolean, measures: list<Measure>(oneOf(MEASURES), MEASURES.length) }),
+  },
+);
+
+const devices: Reader<ReturnType<typeof descriptor>[]> = (value, path) => {
+  const all = list(descriptor, 5000)(value, path);
   const seen = new Set<string>();
-  for (const d of list) {
-    if (seen.has(d.id)) ctx.addIssue({ code: 'custom', message: `duplicate device id "${d.id}"` });
+  for (const d of all) {
+    if (seen.has(d.id)) throw new Invalid(path, `duplicate device id "${d.id}"`);
     seen.add(d.id);
   }
-});
+  return all;
+};
 
-const weather = z.object({
-  temperature: z.number().finite().min(-60).max(70).optional(),
-  wind_speed: z.number().finite().min(0).max(100).optional(),
-  rain: z.boolean().optional(),
-});
+const weather = shape({}, { temperature: number(-60, 70), wind_speed: number(0, 100), rain: boolean });
 
-const deviceState = z.object({
-  position: percent.optional(),
-  target: percent.optional(),
-  motion: z.enum(['opening', 'closing', 'stopped']).optional(),
-  obstructed: z.boolean().optional(),
-  rain: z.boolean().optional(),
-  temperature: z.number().finite().min(-60).max(100).optional(),
-  humidity: percent.optional(),
-  co2: z.number().finite().min(0).max(100000).optional(),
-  lux: z.number().finite().min(0).max(200000).optional(),
-  away: z.boolean().optional(),
-  battery: percent.optional(),
-});
+const deviceState: Reader<DeviceState> = shape(
+  {},
+  {
+    position: percent,
+    target: percent,
+    motion: oneOf(['opening', 'closing', 'stopped']),
+    obstructed: boolean,
+    rain: boolean,
+    temperature: number(-60, 100),
+    humidity: percent,
+    co2: number(0, 100000),
+    lux: number(0, 200000),
+    away: boolean,
+    battery: percent,
+  },
+);
 
 /** A gateway's answer on `<base>/<id>/response`, as the protocol has it (docs/gateway-protocol.md). */
 export type GatewayResponse =
@@ -73,17 +173,15 @@ export type GatewayResponse =
   | { transaction: string; status: 'error'; error: GatewayErrorCode; message: string };
 
 // Read leniently: an error answer without its code or message still settles the command.
-const response = z.object({
-  transaction: text(200).min(1),
-  status: z.enum(['ok', 'error']),
-  error: z.enum(GATEWAY_ERROR_CODES).optional(),
-  message: text(1000).optional(),
-});
-export type ReceivedResponse = z.infer<typeof response>;
+const response = shape(
+  { transaction: text(200, 1), status: oneOf(['ok', 'error']) },
+  { error: oneOf(GATEWAY_ERROR_CODES), message: text(1000) },
+);
+export type ReceivedResponse = { transaction: string; status: 'ok' | 'error'; error?: GatewayErrorCode; message?: string };
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-function decode<S extends z.ZodType, T>(schema: S, payload: Buffer | string, map: (v: z.infer<S>) => T): Decoded<T> {
+function decode<V, T>(read: Reader<V>, payload: Buffer | string, map: (v: V) => T): Decoded<T> {
   const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   if (size > MAX_PAYLOAD_BYTES) return { ok: false, reason: `payload of ${size} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit` };
   let json: unknown;
@@ -92,13 +190,14 @@ function decode<S extends z.ZodType, T>(schema: S, payload: Buffer | string, map
   } catch {
     return { ok: false, reason: 'payload is not valid JSON' };
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    return { ok: false, reason: `${where}${issue?.message ?? 'invalid payload'}` };
+  let value: V;
+  try {
+    value = read(json, '');
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, reason: e.message };
+    throw e;
   }
-  return { ok: true, value: map(parsed.data) };
+  return { ok: true, value: map(value) };
 }
 
 /** Drops keys whose value is undefined so state objects compare and serialise cleanly. */
@@ -125,7 +224,7 @@ export function encodeDevices(devices: readonly DeviceDescriptor[]): unknown[] {
 export const decodeWeather = (p: Buffer | string): Decoded<Weather> =>
   decode(weather, p, (v) => compact({ temperature: v.temperature, windSpeed: v.wind_speed, rain: v.rain }));
 export const decodeDeviceState = (p: Buffer | string): Decoded<DeviceState> =>
-  decode(deviceState, p, (v) => compact({ ...v }) as DeviceState);
+  decode(deviceState, p, (v) => v);
 export const decodeResponse = (p: Buffer | string): Decoded<ReceivedResponse> => decode(response, p, (v) => v);
 
 export type TopicKind =
