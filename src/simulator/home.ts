@@ -1,6 +1,6 @@
 /**
  * The physics of a simulated VELUX home, independent of how a gateway reports it: rooms whose
- * climate reacts to people, showers, open windows and sunshine; motors that take time to
+ * climate reacts to people, showers, open windows and sunshine (rooms.ts); motors that take time to
  * travel; sensors that read their room; rain that closes rain-sensing windows; scripts in
  * simulated time; and device faults (out of radio reach, obstructed, low battery, refused
  * commands). A protocol adapter (mqtt/gateway.ts for our MQTT contract; the KIX 300 and KLF 200
@@ -10,19 +10,12 @@ import { EventEmitter } from 'node:events';
 import type { DeviceCommand, DeviceDescriptor, DeviceState, GatewayErrorCode } from '../gateway/types.js';
 import { isCoverType } from '../gateway/types.js';
 import { ScaledClock, type CancelTimer, type SimClock } from './clock.js';
-import {
-  afterShower,
-  BASE_HUMIDITY,
-  BUILDING_TEMPERATURE,
-  indoorLux,
-  shadeFromCovers,
-  stepRoomClimate,
-  type RoomClimate,
-} from './climate.js';
+import { indoorLux, type RoomClimate } from './climate.js';
 import { defaultLayout, validateDescriptor, validateLayout } from './layout.js';
 import { motionToward, travel } from './motor.js';
 import { seededRandom, type Random } from './random.js';
 import type { CommandOutcome, ScriptStep, SimHomeEvents, SimHomeOptions, SimWeather } from './home-types.js';
+import { CLIMATE_STEP_MS, roomOpenings, SimRooms } from './rooms.js';
 import {
   changedNotably,
   clampPercent,
@@ -57,15 +50,6 @@ interface SimDevice {
   failures: GatewayErrorCode[];
 }
 
-interface SimRoom {
-  climate: RoomClimate;
-  occupancy: number;
-}
-
-const CLIMATE_STEP_MS = 10_000;
-/** After a long stall (laptop asleep) drop the backlog instead of replaying hours at once. */
-const MAX_CLIMATE_CATCH_UP = 360;
-const DEFAULT_CLIMATE: RoomClimate = { temperature: BUILDING_TEMPERATURE, humidity: BASE_HUMIDITY, co2: 600 };
 const DEFAULT_WEATHER: SimWeather = { temperature: 12, windSpeed: 3, rain: false, sunLux: 20_000 };
 export class SimHome extends EventEmitter<SimHomeEvents> {
   readonly clock: SimClock;
@@ -74,7 +58,7 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
   private readonly tickMs: number;
   private readonly sensorIntervalMs: number;
   private readonly deviceMap = new Map<string, SimDevice>();
-  private readonly roomMap = new Map<string, SimRoom>();
+  private readonly roomStates = new SimRooms((roomName) => roomOpenings(this.deviceMap.values(), roomName));
   private readonly moving = new Set<SimDevice>();
   private readonly scriptTimers = new Set<CancelTimer>();
   private readonly scriptEnds = new Set<() => void>();
@@ -83,7 +67,6 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
   private stopped = false;
   private climateTimer: CancelTimer | undefined;
   private motorTimer: CancelTimer | undefined;
-  private climateAt = 0;
 
   constructor(options: SimHomeOptions = {}) {
     super();
@@ -95,9 +78,7 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
 
     const layout = options.layout ?? defaultLayout();
     validateLayout(layout);
-    for (const [room, people] of Object.entries(layout.occupancy ?? {})) {
-      this.roomMap.set(room, { climate: { ...DEFAULT_CLIMATE }, occupancy: people });
-    }
+    for (const [room, people] of Object.entries(layout.occupancy ?? {})) this.roomStates.ensure(room, people);
     for (const descriptor of layout.devices) this.insertDevice(descriptor, layout.initialState?.[descriptor.id]);
     for (const device of this.deviceMap.values()) {
       // Read the sensors once the whole home exists: lux depends on the room's covers.
@@ -111,9 +92,12 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
   start(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    this.climateAt = this.clock.now();
-    for (const device of this.deviceMap.values()) device.movedAt = this.climateAt;
-    this.climateTimer = this.clock.every(CLIMATE_STEP_MS, () => this.climateTick());
+    const now = this.clock.now();
+    this.roomStates.startAt(now);
+    for (const device of this.deviceMap.values()) device.movedAt = now;
+    this.climateTimer = this.clock.every(CLIMATE_STEP_MS, () => {
+      if (this.roomStates.advance(this.clock.now(), this.weatherNow)) this.reportSensors(false);
+    });
   }
 
   /** Stop every timer; running scripts resolve. */
@@ -223,14 +207,12 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
   // ---------------------------------------------------------------- climate and weather
 
   setOccupancy(room: string, people: number): void {
-    if (!Number.isInteger(people) || people < 0) throw new RangeError('people must be a non-negative integer');
-    this.room(room).occupancy = people;
+    this.roomStates.setOccupancy(room, people);
   }
 
   /** Someone showers: the room's humidity jumps and its sensors report at once. */
   shower(room: string): void {
-    const state = this.room(room);
-    state.climate = afterShower(state.climate);
+    this.roomStates.shower(room);
     this.reportSensors(true);
   }
 
@@ -291,7 +273,7 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
   }
 
   roomClimate(room: string): RoomClimate & { occupancy: number } {
-    const state = this.room(room);
+    const state = this.roomStates.get(room);
     return { ...state.climate, occupancy: state.occupancy };
   }
 
@@ -334,9 +316,9 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
     }
     this.deviceMap.set(descriptor.id, device);
     const roomName = roomKey(descriptor);
-    if (!this.roomMap.has(roomName)) this.roomMap.set(roomName, { climate: { ...DEFAULT_CLIMATE }, occupancy: 0 });
+    this.roomStates.ensure(roomName);
     if (type === 'sensor') {
-      const room = this.room(roomName);
+      const room = this.roomStates.get(roomName);
       room.climate = {
         temperature: initial.temperature ?? room.climate.temperature,
         humidity: initial.humidity ?? room.climate.humidity,
@@ -436,47 +418,7 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
     return withBattery(state, device.battery);
   }
 
-  // ---------------------------------------------------------------- climate
-
-  private climateTick(): void {
-    const now = this.clock.now();
-    let steps = 0;
-    while (now - this.climateAt >= CLIMATE_STEP_MS && steps < MAX_CLIMATE_CATCH_UP) {
-      this.stepClimate(CLIMATE_STEP_MS);
-      this.climateAt += CLIMATE_STEP_MS;
-      steps++;
-    }
-    if (steps === MAX_CLIMATE_CATCH_UP) this.climateAt = now;
-    if (steps > 0) this.reportSensors(false);
-  }
-
-  private stepClimate(elapsedMs: number): void {
-    for (const [name, room] of this.roomMap) {
-      const { windowOpening, shade } = this.roomOpenings(name);
-      room.climate = stepRoomClimate(
-        room.climate,
-        {
-          occupancy: room.occupancy,
-          windowOpening,
-          shade,
-          outdoorTemperature: this.weatherNow.temperature,
-          sunLux: this.weatherNow.sunLux,
-        },
-        elapsedMs,
-      );
-    }
-  }
-
-  private roomOpenings(roomName: string): { windowOpening: number; shade: number } {
-    let windowOpening = 0;
-    const covers: number[] = [];
-    for (const device of this.deviceMap.values()) {
-      if (roomKey(device.descriptor) !== roomName) continue;
-      if (device.descriptor.type === 'window') windowOpening += device.position / 100;
-      else if (isCoverType(device.descriptor.type)) covers.push(device.position);
-    }
-    return { windowOpening, shade: shadeFromCovers(covers) };
-  }
+  // ---------------------------------------------------------------- sensors and scripts
 
   /** Take a fresh reading from every sensor; report it when due or when it changed notably. */
   private reportSensors(notableOnly: boolean): void {
@@ -496,8 +438,8 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
   private readSensor(device: SimDevice): DeviceState {
     const measures = device.descriptor.features.measures ?? [];
     const roomName = roomKey(device.descriptor);
-    const { climate } = this.room(roomName);
-    const lux = measures.includes('lux') ? indoorLux(this.weatherNow.sunLux, this.roomOpenings(roomName).shade) : 0;
+    const { climate } = this.roomStates.get(roomName);
+    const lux = measures.includes('lux') ? indoorLux(this.weatherNow.sunLux, roomOpenings(this.deviceMap.values(), roomName).shade) : 0;
     return withBattery(sensorReading(measures, climate, lux, this.random), device.battery);
   }
 
@@ -522,11 +464,5 @@ export class SimHome extends EventEmitter<SimHomeEvents> {
     const device = this.device(deviceId);
     if (!isCoverType(device.descriptor.type)) throw new Error(`"${deviceId}" is not a window or cover`);
     return device;
-  }
-
-  private room(name: string): SimRoom {
-    const room = this.roomMap.get(name);
-    if (!room) throw new Error(`no room "${name}" in the simulated home`);
-    return room;
   }
 }
