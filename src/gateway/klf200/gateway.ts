@@ -17,15 +17,14 @@ import { readFileSync } from 'node:fs';
 import {
   Gateway as KlfGatewayApi,
   GatewayCommand,
-  GW_COMMAND_SEND_REQ,
   GW_GET_STATE_REQ,
   GW_WINK_SEND_REQ,
   type IGW_FRAME_RCV,
 } from 'klf-200-api';
 import type { Logger } from '../../logger.js';
+import { CommandSessions, offline } from './commands.js';
 import { DEFAULTS, type Klf200DeviceConfig, type Klf200GatewayConfig } from './config.js';
 import type {
-  CommandErrorCode,
   CommandResult,
   CommandSource,
   DeviceCommand,
@@ -49,11 +48,8 @@ import {
 } from './session.js';
 import {
   COMMAND_ACCEPTED,
-  RUN_STATUS_FAILED,
-  REPLY,
   connectFailureMessage,
   describeProduct,
-  failedRunResult,
   nodeRecordOf,
   positionRecordOf,
   positionState,
@@ -77,18 +73,13 @@ interface KnownProduct {
   state: DeviceState;
 }
 
-interface PendingCommand {
-  nodeId: number;
-  finish: (result: CommandResult) => void;
-}
-
 export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gateway {
   readonly key: string;
   readonly name: string;
   private readonly opts: typeof DEFAULTS;
   private readonly byId = new Map<string, KnownProduct>();
   private readonly byNode = new Map<number, KnownProduct>();
-  private readonly pending = new Map<number, PendingCommand>();
+  private readonly commands = new CommandSessions();
   private readonly requests = new SessionRequests();
   /** Last position record per node, also for nodes not yet known (discovery notifications come first). */
   private readonly lastPosition = new Map<number, PositionRecord>();
@@ -143,7 +134,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     this.wake?.();
     this.clearTimers();
     this.session?.close('the plugin is shutting down');
-    this.failAllPending('gateway_offline', 'the plugin is shutting down');
+    this.commands.failAll('gateway_offline', 'the plugin is shutting down');
     await this.loop;
     this.setOnline(false);
   }
@@ -176,38 +167,9 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     const session = this.session;
     if (!session || !this.isOnline) return offline();
     const raw = 'stop' in command ? RAW_STOP : percentToRaw(command.position);
-    const frame = new GW_COMMAND_SEND_REQ(known.nodeId, raw);
-    const sessionId = frame.SessionID;
+    const { sessionId, result } = this.commands.send(session, known.nodeId, raw, this.opts.commandTimeoutMs);
     this.log.debug(`[${this.name}] ${source}: ${known.descriptor.name} → ${'stop' in command ? 'stop' : `${command.position}%`} (session ${sessionId})`);
-    return new Promise<CommandResult>((resolve) => {
-      let done = false;
-      const timer = setTimeout(() => {
-        finish({ ok: false, error: 'timeout', message: `the KLF 200 did not answer within ${this.opts.commandTimeoutMs} ms` });
-        // After one timeout the library's connection is not trustworthy: replace it.
-        session.close('a command got no answer (the KLF 200 may be frozen)');
-      }, this.opts.commandTimeoutMs);
-      const finish = (result: CommandResult) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.pending.delete(sessionId);
-        resolve(result);
-      };
-      // Registered before the request goes out: the run status can follow the CFM at once.
-      this.pending.set(sessionId, { nodeId: known.nodeId, finish });
-      session.conn
-        .sendFrameAsync(frame, this.opts.commandTimeoutMs / 1000)
-        .then((cfm) => {
-          if ((cfm as IGW_FRAME_RCV & { CommandStatus: number }).CommandStatus !== COMMAND_ACCEPTED) {
-            finish({ ok: false, error: 'invalid', message: 'the KLF 200 rejected the command' });
-          }
-        })
-        .catch((err: unknown) => {
-          if (done) return;
-          if (session.isClosed()) finish(offline('the connection to the KLF 200 closed before it answered'));
-          else finish({ ok: false, error: 'internal', message: `the KLF 200 answered with an error: ${errorText(err)}` });
-        });
-    });
+    return result;
   }
 
   // ---- connection loop ------------------------------------------------------------------
@@ -232,7 +194,7 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
         this.session = undefined;
         this.requests.reset();
         this.setOnline(false);
-        this.failAllPending('gateway_offline', 'the connection to the KLF 200 was lost');
+        this.commands.failAll('gateway_offline', 'the connection to the KLF 200 was lost');
       }
       if (this.stopped) break;
       await this.sleep(delay);
@@ -337,10 +299,6 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
       this.log.info(`[${this.name}] ${again} the KLF 200 at ${this.config.host}: ${this.byNode.size} products.`);
     } else this.lastDownAt = Date.now();
     this.emit('online', online);
-  }
-
-  private failAllPending(error: CommandErrorCode, message: string): void {
-    for (const p of [...this.pending.values()]) p.finish({ ok: false, error, message });
   }
 
   // ---- products and state -----------------------------------------------------------------
@@ -466,26 +424,16 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     const startedClosing = state.motion === 'closing' && known.state.motion !== 'closing';
     this.setState(known, state);
     // A window closing on its own may be its rain sensor: read its limitation now.
-    if (startedClosing && known.descriptor.features.rainSensor && !this.ownsMove(nodeId) && this.isOnline) {
+    if (startedClosing && known.descriptor.features.rainSensor && !this.commands.owns(nodeId) && this.isOnline) {
       withTimeout(session, 'limitation', this.readLimitation(session, nodeId), this.opts.commandTimeoutMs).catch(() => undefined);
     }
   }
 
-  private ownsMove(nodeId: number): boolean {
-    for (const p of this.pending.values()) if (p.nodeId === nodeId) return true;
-    return false;
-  }
-
   private onRunStatus(sessionId: number, nodeId: number, runStatus: number, reply: number): void {
-    const pending = this.pending.get(sessionId);
-    if (!pending || pending.nodeId !== nodeId) return; // limitation reads end with a run status too: not a position
-    if (runStatus !== RUN_STATUS_FAILED) {
-      pending.finish({ ok: true });
-      return;
-    }
+    const result = this.commands.onRunStatus(sessionId, nodeId, runStatus, reply);
     const known = this.byNode.get(nodeId);
-    if (reply === REPLY.LIMITATION_BY_RAIN && known && known.state.rain !== true) this.setState(known, { ...known.state, rain: true });
-    pending.finish(failedRunResult(reply));
+    // Refused because of rain: the window's sensor is wet, whether or not a limitation said so.
+    if (result?.ok === false && result.error === 'rain' && known && known.state.rain !== true) this.setState(known, { ...known.state, rain: true });
   }
 
   private onLimitation(nodeId: number, minRaw: number, maxRaw: number, originator: number): void {
@@ -504,8 +452,3 @@ export class Klf200Gateway extends EventEmitter<GatewayEvents> implements Gatewa
     if (this.isOnline || this.session) this.emit('state', known.descriptor.id, { ...state });
   }
 }
-
-function offline(message = 'the KLF 200 is not connected'): CommandResult {
-  return { ok: false, error: 'gateway_offline', message };
-}
-
