@@ -1,5 +1,5 @@
 /**
- * An emulated VELUX KLF 200: a TLS server on port 51200 speaking the KLF API frames of the
+ * An emulated VELUX KLF 200: a TLS server on port 51200 (server.ts) speaking the KLF API frames of the
  * public specification (frames.ts), with io-homecontrol products driven by the simulator's
  * motor physics and the fault modes KLF owners report: idle sessions dropped, a frozen
  * gateway (accepts, never answers), TLS handshakes refused until "rebooted", a short product
@@ -8,8 +8,6 @@
  * What a real KLF 200 may do differently is listed in docs/klf200.md ("The emulator").
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type Server, type TLSSocket } from 'node:tls';
-import type { Socket } from 'node:net';
 import { travel } from '../motor.js';
 import {
   Cmd,
@@ -17,7 +15,6 @@ import {
   RAW_MAX,
   RAW_STOP,
   RunStatus,
-  SlipReader,
   StatusReply,
   decodeFrame,
   encodeFrame,
@@ -27,6 +24,7 @@ import { KLF_PORT } from '../../gateway/klf200/session.js';
 import { DEFAULT_KLF_PRODUCTS, nodeRecord, type KlfProductSpec } from './products.js';
 import { limitationPayload, positionChangedPayload, remainingTimePayload, runStatusPayload, sessionIdPayload } from './payloads.js';
 import type { KlfCommandRecord, KlfEmulatorEvents, KlfEmulatorOptions, KlfEmulatorStats } from './options.js';
+import { KlfServer, type KlfSession as Session } from './server.js';
 
 export { ActuatorType, DEFAULT_KLF_PRODUCTS, type KlfProductSpec } from './products.js';
 export type { KlfCommandRecord, KlfEmulatorEvents, KlfEmulatorOptions, KlfEmulatorStats } from './options.js';
@@ -43,31 +41,19 @@ interface Product {
   lastTick: number;
 }
 
-interface Session {
-  socket: TLSSocket;
-  authenticated: boolean;
-  monitor: boolean;
-  lastRx: number;
-}
-
 export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
   readonly host: string;
   readonly port: number;
-  private readonly server: Server;
+  private readonly server: KlfServer;
   private readonly products = new Map<number, Product>();
-  private readonly sessions = new Set<Session>();
   private readonly fullTravelMs: number;
   private readonly tickMs: number;
-  private readonly maxSessions: number;
   private readonly softwareVersion: number[];
   private tickTimer?: NodeJS.Timeout;
-  private idleTimer?: NodeJS.Timeout;
   /** Fault state. */
   private frozen = false;
-  private refuseHandshakes = 0;
   private bootUntil = 0;
   private bootCount = 0;
-  idleTimeoutMs: number;
   readonly commands: KlfCommandRecord[] = [];
   readonly stats: KlfEmulatorStats = {
     connections: 0,
@@ -86,41 +72,36 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
     this.port = options.port ?? KLF_PORT;
     this.fullTravelMs = options.fullTravelMs ?? 20_000;
     this.tickMs = options.tickMs ?? 250;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 15 * 60_000;
-    this.maxSessions = options.maxSessions ?? 2;
     this.softwareVersion = options.softwareVersion ?? [0, 2, 0, 0, 71, 0];
     for (const spec of options.products ?? DEFAULT_KLF_PRODUCTS) this.addProduct(spec);
-    this.server = createServer({ cert: options.cert, key: options.key });
-    // The raw TCP connection, before TLS: where the "refuse the handshake" fault acts.
-    this.server.on('connection', (raw: Socket) => {
-      this.stats.connections++;
-      if (this.refuseHandshakes > 0) {
-        this.refuseHandshakes--;
-        this.stats.handshakesRefused++;
-        raw.destroy();
-      }
+    const serverOptions = { cert: options.cert, key: options.key, maxSessions: options.maxSessions ?? 2, idleTimeoutMs: options.idleTimeoutMs ?? 15 * 60_000 };
+    this.server = new KlfServer(serverOptions, this.stats, {
+      frame: (session, unslipped) => this.onFrame(session, unslipped),
+      opened: () => this.emit('session', true),
+      closed: (session) => {
+        for (const p of this.products.values()) if (p.owner?.session === session) p.owner = undefined;
+        this.emit('session', false);
+      },
     });
-    this.server.on('tlsClientError', () => undefined);
-    this.server.on('secureConnection', (socket) => this.onSession(socket));
   }
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.port, this.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.idleTimer = setInterval(() => this.dropIdle(), Math.min(1000, Math.max(50, this.idleTimeoutMs / 4)));
+    await this.server.listen(this.port, this.host);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.tickTimer);
-    clearInterval(this.idleTimer);
     this.tickTimer = undefined;
-    for (const s of this.sessions) s.socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
+  }
+
+  /** A session with no frame from the client for this long is dropped (checked at most every second). */
+  get idleTimeoutMs(): number {
+    return this.server.idleTimeoutMs;
+  }
+
+  set idleTimeoutMs(ms: number) {
+    this.server.idleTimeoutMs = ms;
   }
 
   // ---- products and faults (the test's and the demo's handles) ----------------------------
@@ -189,17 +170,17 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
 
   /** The next `count` connections fail their TLS handshake (the socket is reset). */
   refuseNextHandshakes(count: number): void {
-    this.refuseHandshakes = count;
+    this.server.refuseNextHandshakes(count);
   }
 
   get sessionCount(): number {
-    return this.sessions.size;
+    return this.server.sessions.size;
   }
 
   /** A reboot: all sessions close; for `shortForMs` the node list holds only the first `shortCount` products. */
   reboot(options: { shortForMs?: number; shortCount?: number } = {}): void {
     this.frozen = false;
-    for (const s of [...this.sessions]) s.socket.destroy();
+    this.server.dropAll();
     if (options.shortForMs) {
       this.bootUntil = Date.now() + options.shortForMs;
       this.bootCount = options.shortCount ?? 1;
@@ -208,43 +189,10 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
 
   /** Drops every open session now (as the KLF does after its idle timeout). */
   dropSessions(): void {
-    for (const s of [...this.sessions]) s.socket.destroy();
+    this.server.dropAll();
   }
 
-  // ---- sessions -------------------------------------------------------------------------
-
-  private onSession(socket: TLSSocket): void {
-    if (this.sessions.size >= this.maxSessions) {
-      socket.destroy();
-      return;
-    }
-    const session: Session = { socket, authenticated: false, monitor: false, lastRx: Date.now() };
-    this.sessions.add(session);
-    this.stats.sessions++;
-    this.stats.maxConcurrentSessions = Math.max(this.stats.maxConcurrentSessions, this.sessions.size);
-    this.emit('session', true);
-    const reader = new SlipReader((unslipped) => this.onFrame(session, unslipped));
-    socket.on('data', (chunk: Buffer) => {
-      session.lastRx = Date.now();
-      reader.push(chunk);
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (!this.sessions.delete(session)) return;
-      for (const p of this.products.values()) if (p.owner?.session === session) p.owner = undefined;
-      this.emit('session', false);
-    });
-  }
-
-  private dropIdle(): void {
-    const now = Date.now();
-    for (const s of [...this.sessions]) {
-      if (now - s.lastRx > this.idleTimeoutMs) {
-        this.stats.droppedIdle++;
-        s.socket.destroy();
-      }
-    }
-  }
+  // ---- frames (the sessions themselves: server.ts) --------------------------------------
 
   private send(session: Session, command: number, data?: Buffer): void {
     if (this.frozen || session.socket.destroyed) return;
@@ -481,7 +429,7 @@ export class KlfEmulator extends EventEmitter<KlfEmulatorEvents> {
 
   private positionChanged(p: Product): void {
     const d = positionChangedPayload(p.spec.nodeId, p.moving, p.position, p.target, this.remainingSeconds(p), Date.now());
-    for (const s of this.sessions) if (s.authenticated && s.monitor) this.send(s, Cmd.NODE_STATE_POSITION_CHANGED_NTF, d);
+    for (const s of this.server.sessions) if (s.authenticated && s.monitor) this.send(s, Cmd.NODE_STATE_POSITION_CHANGED_NTF, d);
   }
 
   private remainingTime(p: Product): void {
