@@ -2,7 +2,8 @@
  * The home as the plugin knows it: one source of truth for devices, rooms, departure mode,
  * last-known state with timestamps, reachability and per-room climate-control status.
  * Every command, whoever asks (HomeKit, Google, the climate algorithm, the CLI), goes through
- * `command()`, tagged with its source.
+ * `command()`, tagged with its source. Devices missing from their gateway's list wait out the
+ * removal grace period in device-removal.ts.
  */
 import { EventEmitter } from 'node:events';
 import { Subscriptions } from '../events.js';
@@ -22,6 +23,7 @@ import {
 import { checkCommand } from './check-command.js';
 import { CommandPath } from './command-path.js';
 import { DepartureMode } from './departure-mode.js';
+import { DeviceRemoval } from './device-removal.js';
 import { HomeStateStore } from './home-state.js';
 import { deviceIdentity, deviceKey, gatewayIdentity, type GatewayIdentity } from './identity.js';
 import { RoomClimateStatuses } from './room-climate.js';
@@ -117,9 +119,6 @@ export interface PersistedDevice {
   missingSince?: number;
 }
 
-/** setTimeout fires at once above this (about 24.8 days); a longer grace waits in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export interface HomeOptions {
   log: Logger;
   now?: () => number;
@@ -158,19 +157,27 @@ export class Home extends EventEmitter<HomeEvents> {
   private readonly state: HomeStateStore;
   private readonly departure: DepartureMode;
   private readonly roomStatuses: RoomClimateStatuses;
-  private readonly removalGraceMs: number;
-  private readonly removalTimers = new Map<string, NodeJS.Timeout>();
-  /** Gateways whose persisted devices were brought back (their first list this run). */
-  private readonly restoredGateways = new Set<string>();
+  private readonly removal: DeviceRemoval;
 
   constructor(options: HomeOptions) {
     super();
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.state = new HomeStateStore(options.persisted, options.persist);
-    this.removalGraceMs = options.removalGraceMs ?? 0;
     this.commands = new CommandPath((device, command, source) => this.dispatch(device, command, source));
     const host = { log: this.log, now: this.now, state: this.state };
+    const removalHost = {
+      ...host,
+      devices: this.devicesByKey,
+      hasGateway: (key: string) => this.gateways.has(key),
+      add: (device: HomeDevice) => {
+        this.devicesByKey.set(device.key, device);
+        this.emit('deviceAdded', device);
+      },
+      remove: (device: HomeDevice) => this.removeDevice(device),
+      refreshReachability: (device: HomeDevice) => this.refreshReachability(device),
+    };
+    this.removal = new DeviceRemoval(removalHost, options.removalGraceMs ?? 0);
     this.departure = new DepartureMode({
       ...host,
       switches: () => this.departureSwitches(),
@@ -221,8 +228,7 @@ export class Home extends EventEmitter<HomeEvents> {
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.removalTimers.values()) clearTimeout(timer);
-    this.removalTimers.clear();
+    this.removal.stop();
     this.commands.stop();
     await Promise.all(
       [...this.gateways.values()].map(async (g) => {
@@ -314,18 +320,15 @@ export class Home extends EventEmitter<HomeEvents> {
         this.emit('deviceAdded', device);
         continue;
       }
-      if (existing.missingSince !== undefined) this.foundAgain(existing);
+      if (existing.missingSince !== undefined) this.removal.foundAgain(existing);
       if (JSON.stringify(existing.descriptor) !== JSON.stringify(descriptor)) {
         existing.descriptor = descriptor;
         this.emit('deviceChanged', existing);
       }
     }
-    if (!this.restoredGateways.has(gatewayKey)) {
-      this.restoredGateways.add(gatewayKey);
-      this.restoreMissing(entry, identity, seen);
-    }
-    for (const d of this.devicesOf(gatewayKey)) if (!seen.has(d.key)) this.missing(d);
-    this.saveDevices();
+    this.removal.restoreOnce(gatewayKey, entry.info, identity, seen);
+    for (const d of this.devicesOf(gatewayKey)) if (!seen.has(d.key)) this.removal.missing(d);
+    this.removal.save();
     this.emit('devicesChanged', gatewayKey);
     this.updateMode('gateway');
   }
@@ -346,105 +349,9 @@ export class Home extends EventEmitter<HomeEvents> {
     return entry.identity ? this.devicesByKey.get(deviceKey(entry.identity.keyPrefix, deviceId)) : undefined;
   }
 
-  /** A device left out of its gateway's list: unreachable now, removed after the grace period. */
-  private missing(device: HomeDevice): void {
-    if (this.removalGraceMs <= 0) return this.removeDevice(device);
-    if (this.removalTimers.has(device.key)) return;
-    if (device.missingSince === undefined) {
-      device.missingSince = this.now();
-      this.refreshReachability(device);
-      const hours = this.removalGraceMs / 3600_000;
-      this.log.warn(
-        `${device.descriptor.name} (${device.key}) is missing from the gateway's device list; shown as unreachable, ` +
-          `removed if it is still missing after ${Number.isInteger(hours) ? hours : hours.toFixed(2)} h (deviceRemovalGraceHours)`,
-      );
-    }
-    this.scheduleRemoval(device);
-  }
-
-  /** Removes a missing device when its grace period (counted from when it was first missing) is over. */
-  private scheduleRemoval(device: HomeDevice): void {
-    const due = (device.missingSince ?? this.now()) + this.removalGraceMs;
-    const wait = due - this.now();
-    if (wait <= 0) {
-      this.removalTimers.delete(device.key);
-      if (this.devicesByKey.get(device.key) !== device || device.missingSince === undefined) return;
-      this.log.info(`${device.descriptor.name} (${device.key}) stayed missing from the gateway's device list; removed`);
-      this.removeDevice(device);
-      this.saveDevices();
-      return;
-    }
-    const timer = setTimeout(() => this.scheduleRemoval(device), Math.min(wait, MAX_TIMER_MS));
-    timer.unref();
-    this.removalTimers.set(device.key, timer);
-  }
-
-  /**
-   * At a gateway's first list of this run: the devices it listed before (home state) that it
-   * leaves out now come back as missing since they were first missing (or since now, if they
-   * vanished while Homebridge was stopped), so their accessories stay as No Response.
-   */
-  private restoreMissing(entry: GatewayEntry, identity: GatewayIdentity, seen: ReadonlySet<string>): void {
-    if (this.removalGraceMs <= 0) return;
-    const gatewayKey = entry.gateway.key;
-    for (const [key, record] of Object.entries(this.state.current.devices ?? {})) {
-      if (record.gatewayKey !== gatewayKey || seen.has(key) || this.devicesByKey.has(key)) continue;
-      const { key: derived, uuidSeed } = deviceIdentity(identity, record.descriptor.id);
-      if (derived !== key) continue;
-      const missingSince = record.missingSince ?? this.now();
-      const device: HomeDevice = {
-        key,
-        uuidSeed,
-        gatewayKey,
-        id: record.descriptor.id,
-        gatewayId: identity.gatewayId,
-        gatewayInfo: entry.info,
-        descriptor: record.descriptor,
-        state: {},
-        available: true,
-        reachable: false,
-        missingSince,
-      };
-      this.devicesByKey.set(key, device);
-      this.emit('deviceAdded', device);
-      this.log.warn(
-        `${device.descriptor.name} (${key}) is still missing from the gateway's device list (since ${new Date(missingSince).toISOString()}); ` +
-          `shown as unreachable until ${new Date(missingSince + this.removalGraceMs).toISOString()} (deviceRemovalGraceHours)`,
-      );
-    }
-  }
-
-  /** Writes the devices as they are now to the home state (gateways not listed yet this run keep their records). */
-  private saveDevices(): void {
-    const records: Record<string, PersistedDevice> = {};
-    for (const [key, record] of Object.entries(this.state.current.devices ?? {})) {
-      if (!this.restoredGateways.has(record.gatewayKey) && this.gateways.has(record.gatewayKey)) records[key] = record;
-    }
-    for (const d of this.devicesByKey.values()) {
-      records[d.key] = { gatewayKey: d.gatewayKey, descriptor: d.descriptor, ...(d.missingSince !== undefined ? { missingSince: d.missingSince } : {}) };
-    }
-    if (JSON.stringify(records) !== JSON.stringify(this.state.current.devices ?? {})) this.state.update({ devices: records });
-  }
-
-  private foundAgain(device: HomeDevice): void {
-    const since = device.missingSince ?? this.now();
-    device.missingSince = undefined;
-    clearTimeout(this.removalTimers.get(device.key));
-    this.removalTimers.delete(device.key);
-    this.log.info(`${device.descriptor.name} (${device.key}) is listed by the gateway again after ${Math.round((this.now() - since) / 1000)} s; kept`);
-    this.refreshReachability(device);
-  }
-
   /** Removes every device that is missing from its gateway's list now, without waiting (number removed). */
   pruneMissing(): number {
-    const missing = [...this.devicesByKey.values()].filter((d) => d.missingSince !== undefined);
-    for (const device of missing) {
-      clearTimeout(this.removalTimers.get(device.key));
-      this.removalTimers.delete(device.key);
-      this.removeDevice(device);
-    }
-    if (missing.length > 0) this.saveDevices();
-    return missing.length;
+    return this.removal.pruneMissing();
   }
 
   private removeDevice(device: HomeDevice): void {
