@@ -2,8 +2,9 @@
  * The simulated home behind an MQTT gateway, speaking protocol 1 exactly as a real gateway
  * would (docs/gateway-protocol.md): retained bridge and device topics, commands on
  * `<base>/<id>/set` answered once on `<base>/bridge/response`, and the gateway's own faults
- * (offline, hung, late answers, an unclean disconnect that fires the last will). Everything
- * physical (rooms, motors, sensors, scripts, device faults) is the transport-neutral SimHome.
+ * (offline, hung, late answers, an unclean disconnect that fires the last will); its publishes
+ * are tracked until acknowledged in publisher.ts. Everything physical (rooms, motors, sensors,
+ * scripts, device faults) is the transport-neutral SimHome.
  */
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
@@ -14,6 +15,7 @@ import type { SimClock } from '../clock.js';
 import { checkCommand, readEnvelope } from '../commands.js';
 import { round, SimHome, type ScriptStep, type SimHomeOptions, type SimWeather } from '../home.js';
 import type { RoomClimate } from '../climate.js';
+import { asError, TrackedPublisher } from './publisher.js';
 
 /** How the gateway answers commands: normally, never (hung), or late by `delayMs` real ms. */
 export type AnswerMode = 'normal' | 'never' | { delayMs: number };
@@ -79,8 +81,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
   private readonly published = new Map<string, DeviceState>();
   /** Removed while offline: their retained topics are cleared at the next resync. */
   private readonly uncleared = new Set<string>();
-  /** Unacknowledged publishes per connection: a dropped connection's never settle, so they are forgotten with it. */
-  private readonly pendingPublishes = new Map<MqttClient, Set<Promise<void>>>();
+  private readonly publisher: TrackedPublisher;
   private readonly answerTimers = new Set<NodeJS.Timeout>();
   private answerMode: AnswerMode = 'normal';
   private client: MqttClient | undefined;
@@ -98,6 +99,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     this.prefix = `${this.baseTopic}/`;
     this.gatewayId = options.gatewayId ?? 'sim-gateway';
     this.log = options.log ?? (() => undefined);
+    this.publisher = new TrackedPublisher(this.prefix, this.log);
     this.home = options.home ?? new SimHome(options);
     this.home.on('state', (id, state) => this.publishState(id, state));
     this.home.on('availability', (id) => this.publishAvailability(id));
@@ -146,21 +148,21 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     if (!client) return;
     if (client.connected) {
       if (options.keepRetained) {
-        this.publishOn(client, 'bridge/state', { state: 'offline' }, true);
+        this.publisher.publish(client, 'bridge/state', { state: 'offline' }, true);
       } else {
-        for (const topic of this.retainedTopics()) this.publishOn(client, topic, '', true);
+        for (const topic of this.retainedTopics()) this.publisher.publish(client, topic, '', true);
       }
-      await this.flushClient(client, 2_000).catch((error: unknown) => this.log(`stop: ${asError(error).message}`));
+      await this.publisher.flush(client, 2_000).catch((error: unknown) => this.log(`stop: ${asError(error).message}`));
       await client.endAsync();
     } else {
       await client.endAsync(true);
     }
-    this.pendingPublishes.delete(client);
+    this.publisher.forget(client);
   }
 
   /** Resolves once the broker has acknowledged everything published so far on the current connection. */
   async flush(timeoutMs = 5_000): Promise<void> {
-    if (this.client) await this.flushClient(this.client, timeoutMs);
+    if (this.client) await this.publisher.flush(this.client, timeoutMs);
   }
 
   // ---------------------------------------------------------------- gateway faults
@@ -168,7 +170,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
   /** Publish `bridge/state` offline and stop answering and reporting, as a gateway that lost its radio. */
   async goOffline(): Promise<void> {
     this.gatewayOnline = false;
-    if (this.client?.connected) this.publishOn(this.client, 'bridge/state', { state: 'offline' }, true);
+    if (this.client?.connected) this.publisher.publish(this.client, 'bridge/state', { state: 'offline' }, true);
     await this.flush();
   }
 
@@ -186,7 +188,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
-    this.pendingPublishes.delete(client);
+    this.publisher.forget(client);
     await client.endAsync(true);
   }
 
@@ -197,7 +199,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
 
   /** Publish anything on `<base>/<topicSuffix>` (fuzz tests of the bridge's codec). */
   async publishRaw(topicSuffix: string, payload: string | Buffer, options: { retain?: boolean } = {}): Promise<void> {
-    if (this.client?.connected) this.publishOn(this.client, topicSuffix, payload, options.retain ?? false);
+    if (this.client?.connected) this.publisher.publish(this.client, topicSuffix, payload, options.retain ?? false);
     await this.flush();
   }
 
@@ -317,8 +319,8 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
   private async onConnect(client: MqttClient): Promise<void> {
     await client.subscribeAsync([`${this.prefix}+/set`, `${this.prefix}+/get`], { qos: 1 });
     if (this.gatewayOnline) this.publishAll();
-    else this.publishOn(client, 'bridge/state', { state: 'offline' }, true);
-    await this.flushClient(client, 10_000);
+    else this.publisher.publish(client, 'bridge/state', { state: 'offline' }, true);
+    await this.publisher.flush(client, 10_000);
   }
 
   private onMessage(topic: string, payload: Buffer): void {
@@ -363,7 +365,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     if (!this.home.has(deviceId) || !this.canReport() || !this.client) return;
     const last = this.published.get(deviceId);
     if (this.home.reachable(deviceId)) this.home.reportState(deviceId);
-    else if (last) this.publishOn(this.client, deviceId, last, true);
+    else if (last) this.publisher.publish(this.client, deviceId, last, true);
     this.publishAvailability(deviceId);
   }
 
@@ -386,7 +388,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
     const delayMs = typeof this.answerMode === 'object' ? this.answerMode.delayMs : (this.options.responseDelayMs ?? 0);
     const send = (): void => {
       if (!this.client?.connected || !this.gatewayOnline) return;
-      this.publishOn(this.client, 'bridge/response', response, false);
+      this.publisher.publish(this.client, 'bridge/response', response, false);
       this.emit('response', response);
     };
     if (delayMs <= 0) return send();
@@ -405,7 +407,7 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
   private publishAll(): void {
     const client = this.client;
     if (!client) return;
-    this.publishOn(client, 'bridge/info', {
+    this.publisher.publish(client, 'bridge/info', {
       protocol: 1,
       gateway: { id: this.gatewayId, model: 'KIG 300', firmware: '1.0.0-sim' },
     });
@@ -417,67 +419,39 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
       this.publishAvailability(id);
     }
     // Last, so a bridge that sees "online" already has the whole home.
-    this.publishOn(client, 'bridge/state', { state: 'online' }, true);
+    this.publisher.publish(client, 'bridge/state', { state: 'online' }, true);
   }
 
   private clearRemoved(): void {
     if (!this.client) return;
     for (const id of this.uncleared) {
-      this.publishOn(this.client, id, '', true);
-      this.publishOn(this.client, `${id}/availability`, '', true);
+      this.publisher.publish(this.client, id, '', true);
+      this.publisher.publish(this.client, `${id}/availability`, '', true);
       this.published.delete(id);
     }
     this.uncleared.clear();
   }
 
   private publishDevices(): void {
-    if (this.canReport() && this.client) this.publishOn(this.client, 'bridge/devices', encodeDevices(this.home.devices()));
+    if (this.canReport() && this.client) this.publisher.publish(this.client, 'bridge/devices', encodeDevices(this.home.devices()));
   }
 
   private publishWeather(): void {
     if (!this.canReport() || !this.client) return;
     const { temperature, windSpeed, rain } = this.home.weather();
     const payload = { temperature: round(temperature, 1), wind_speed: round(windSpeed, 1), rain };
-    this.publishOn(this.client, 'bridge/weather', payload);
+    this.publisher.publish(this.client, 'bridge/weather', payload);
   }
 
   private publishAvailability(deviceId: string): void {
     if (!this.canReport() || !this.client || !this.home.has(deviceId)) return;
-    this.publishOn(this.client, `${deviceId}/availability`, { state: this.home.reachable(deviceId) ? 'online' : 'offline' });
+    this.publisher.publish(this.client, `${deviceId}/availability`, { state: this.home.reachable(deviceId) ? 'online' : 'offline' });
   }
 
   private publishState(deviceId: string, state: DeviceState): void {
     if (!this.canReport() || !this.client) return;
     this.published.set(deviceId, state);
-    this.publishOn(this.client, deviceId, state, true);
-  }
-
-  private publishOn(client: MqttClient, suffix: string, payload: unknown, retain = true): void {
-    const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
-    const topic = `${this.prefix}${suffix}`;
-    const pending = client.publishAsync(topic, body, { qos: 1, retain }).then(
-      () => undefined,
-      (error: unknown) => this.log(`publish to ${topic} failed: ${asError(error).message}`),
-    );
-    let pendingSet = this.pendingPublishes.get(client);
-    if (!pendingSet) this.pendingPublishes.set(client, (pendingSet = new Set()));
-    const set = pendingSet;
-    set.add(pending);
-    void pending.finally(() => set.delete(pending));
-  }
-
-  private async flushClient(client: MqttClient, timeoutMs: number): Promise<void> {
-    const pending = this.pendingPublishes.get(client);
-    if (!pending || pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`broker did not acknowledge publishes within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      while (pending.size > 0) await Promise.race([Promise.all([...pending]), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    this.publisher.publish(this.client, deviceId, state, true);
   }
 
   private retainedTopics(): string[] {
@@ -494,8 +468,4 @@ export class SimulatedHome extends EventEmitter<SimulatedHomeEvents> {
 function disableNagle(client: MqttClient): void {
   const stream: unknown = client.stream;
   if (stream instanceof Socket) stream.setNoDelay(true);
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
