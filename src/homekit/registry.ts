@@ -8,6 +8,8 @@
  *   home-wide ones (virtual departure switch, rooms, rain) only after every gateway's list.
  * - A HomeKit bridge holds at most 149 accessories: the rest are left out with one log line
  *   (bridge-limit.ts).
+ * - Accessory UUIDs come from a cache (uuids.ts); when the "Rain" accessory goes is decided by
+ *   rain-sweep.ts.
  */
 import type { API, PlatformAccessory } from 'homebridge';
 import type { Home, HomeDevice, HomeEvents } from '../home/model.js';
@@ -22,15 +24,11 @@ import { HOMEKIT_KINDS, type HomeWideRole } from './kinds.js';
 import { sanitizeName } from '../home/names.js';
 import { uuidSeed } from '../home/identity.js';
 import { hasRainSource, RAIN_NAME, RainHandler } from './rain.js';
+import { RainSweep } from './rain-sweep.js';
 import { RoomClimateHandler } from './room-climate.js';
 import { DEFAULT_CO2_LIMIT } from './sensor.js';
 import type { SensorHistory } from '../history/sensor-history.js';
-
-/**
- * How long a rain accessory without any rain source is kept after every device list arrived:
- * a gateway's weather report may arrive just after its device list.
- */
-export const RAIN_SWEEP_DELAY_MS = 5000;
+import { UuidCache } from './uuids.js';
 
 export interface HomeKitAccessoriesOptions {
   api: API;
@@ -48,7 +46,6 @@ interface Entry {
   handler: AccessoryHandler;
   role: AccessoryRole;
 }
-
 
 export class HomeKitAccessories {
   private readonly api: API;
@@ -69,7 +66,8 @@ export class HomeKitAccessories {
   /** Gateways whose device list has been applied at least once since start. */
   private readonly listed = new Set<string>();
   private readonly listeners: Subscriptions<HomeEvents>;
-  private rainSweepTimer?: NodeJS.Timeout;
+  private readonly rainSweep: RainSweep;
+  private readonly uuids: UuidCache;
   private started = false;
 
   constructor(options: HomeKitAccessoriesOptions) {
@@ -82,6 +80,13 @@ export class HomeKitAccessories {
     this.deps = { api: this.api, log: this.log, home: this.home, sensorHistory: options.sensorHistory };
     this.listeners = new Subscriptions(this.home);
     this.bridgeLimit = new BridgeLimit(this.log, this.platformName, () => this.accessoryCount);
+    this.uuids = new UuidCache((seed) => this.api.hap.uuid.generate(seed));
+    this.rainSweep = new RainSweep(this.home, () => {
+      this.remove(this.uuid(uuidSeed.rain()));
+      this.bridgeLimit.retry();
+      this.flush();
+      this.bridgeLimit.scheduleLog();
+    });
   }
 
   /** Homebridge hands over each cached accessory before `didFinishLaunching`. */
@@ -119,7 +124,7 @@ export class HomeKitAccessories {
 
   stop(): void {
     this.listeners.clear();
-    clearTimeout(this.rainSweepTimer);
+    this.rainSweep.stop();
     this.bridgeLimit.stop();
     for (const entry of this.entries.values()) entry.handler.dispose();
     this.started = false;
@@ -207,17 +212,7 @@ export class HomeKitAccessories {
     }
 
     this.ensureRain();
-    clearTimeout(this.rainSweepTimer);
-    if (allListed && !hasRainSource(this.home)) {
-      this.rainSweepTimer = setTimeout(() => {
-        if (hasRainSource(this.home)) return;
-        this.remove(this.uuid(uuidSeed.rain()));
-        this.bridgeLimit.retry();
-        this.flush();
-        this.bridgeLimit.scheduleLog();
-      }, RAIN_SWEEP_DELAY_MS);
-      this.rainSweepTimer.unref?.();
-    }
+    this.rainSweep.reconsider(allListed);
   }
 
   // ---- adding and removing ------------------------------------------------------------------
@@ -360,17 +355,8 @@ export class HomeKitAccessories {
 
   // ---- lookups ------------------------------------------------------------------------------
 
-  /** UUIDs are a pure function of their seed; computing one (SHA-1) for every state message is waste. */
-  private readonly uuids = new Map<string, string>();
-
   private uuid(seed: string): string {
-    let uuid = this.uuids.get(seed);
-    if (uuid === undefined) {
-      if (this.uuids.size >= 10_000) this.uuids.clear(); // bounded, whatever the churn of devices
-      uuid = this.api.hap.uuid.generate(seed);
-      this.uuids.set(seed, uuid);
-    }
-    return uuid;
+    return this.uuids.get(seed);
   }
 
   private deviceUuid(device: HomeDevice): string {
