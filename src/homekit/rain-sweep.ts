@@ -16,6 +16,7 @@ export class RainSweep {
   constructor(
     private readonly home: Home,
     private readonly sweep: () => void,
+    private readonly delayMs = RAIN_SWEEP_DELAY_MS,
   ) {}
 
   /** After device lists changed: (re)starts the delay when every list is in and no source exists. */
@@ -24,7 +25,7 @@ export class RainSweep {
     if (!allListed || hasRainSource(this.home)) return;
     this.timer = setTimeout(() => {
       if (!hasRainSource(this.home)) this.sweep();
-    }, RAIN_SWEEP_DELAY_MS);
+    }, this.delayMs);
     this.timer.unref?.();
   }
 
