@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import type { Fulfillment } from './fulfillment.js';
 import type { LinkedUser } from './oauth-model.js';
 import type { OAuth } from './oauth-routes.js';
-import { SmartHomeRequest } from './request-schema.js';
+import { readSmartHomeRequest } from './request-schema.js';
 
 /** Generous for a home's worth of device ids; Google's requests are a few kB. */
 export const FULFILLMENT_BODY_LIMIT = '128kb';
@@ -51,13 +51,12 @@ export function createApp(options: AppOptions): Express {
 
   // Before the account-linking routes: Google's many fulfillment calls need not pass through them.
   app.post('/smarthome', requireToken, express.json({ limit: FULFILLMENT_BODY_LIMIT }), async (req, res) => {
-    const parsed = SmartHomeRequest.safeParse(req.body);
-    if (!parsed.success) {
-      const where = parsed.error.issues[0]?.path.join('.') || 'body';
-      return res.status(400).json({ error: 'invalid_request', error_description: `not a smart home intent request (${where})` });
+    const parsed = readSmartHomeRequest(req.body);
+    if (!parsed.ok) {
+      return res.status(400).json({ error: 'invalid_request', error_description: `not a smart home intent request (${parsed.where})` });
     }
     const person = res.locals['user'] as LinkedUser;
-    res.json(await fulfillment.handle(parsed.data, person));
+    res.json(await fulfillment.handle(parsed.request, person));
   });
 
   app.use(oauth.router);

@@ -231,26 +231,38 @@ export function createOAuth(options: OAuthOptions): OAuth {
     }
   });
 
+  /**
+   * The fulfillment's token check, run for every request, so done here rather than through
+   * the library's request/handler objects; the same checks and answers as its `authenticate`
+   * (RFC 6750): only the Authorization header counts (no tokens in query strings or bodies),
+   * the scheme name case-insensitive (RFC 7235), the token looked up in the token store
+   * (hashed, its link and person still there) and its expiry checked.
+   */
   const authenticate = async (req: Request): Promise<Authentication> => {
-    // Only the Authorization header counts: no tokens in query strings or bodies. The scheme
-    // name is case-insensitive (RFC 7235); the library only knows "Bearer".
-    const headers = stringHeaders(req);
-    if (headers['authorization'] !== undefined) headers['authorization'] = headers['authorization'].replace(/^bearer(?= )/i, 'Bearer');
-    const request = new OAuth2Server.Request({ headers, method: req.method, query: {}, body: {} });
-    const response = new OAuth2Server.Response();
+    const header = req.headers.authorization;
+    if (!header) return refused(401, 'unauthorized_request', 'Unauthorized request: no authentication given', 'Bearer realm="Service"');
+    const bearer = BEARER.exec(header);
+    if (!bearer) return refused(400, 'invalid_request', 'Invalid request: malformed authorization header', 'Bearer realm="Service",error="invalid_request"');
     try {
-      const token = await server.authenticate(request, response);
+      const token = await options.model.getAccessToken(bearer[1]!);
+      if (!token) return refused(401, 'invalid_token', 'Invalid token: access token is invalid', 'Bearer realm="Service",error="invalid_token"');
+      if (!token.user || !(token.accessTokenExpiresAt instanceof Date)) throw new Error('getAccessToken() returned no user or expiry');
+      if (token.accessTokenExpiresAt < new Date()) return refused(401, 'invalid_token', 'Invalid token: access token has expired', 'Bearer realm="Service",error="invalid_token"');
       return { user: token.user as LinkedUser };
     } catch (err) {
-      if (err instanceof OAuth2Server.OAuthError && err.name !== 'server_error') {
-        return { status: err.code, error: err.name, description: err.message, wwwAuthenticate: response.headers?.['www-authenticate'] };
-      }
       log.error(`Google Home: could not check an access token: ${describe(err)}`);
       return { status: 500, error: 'server_error', description: 'Internal error' };
     }
   };
 
   return { router, authenticate };
+}
+
+/** RFC 6750 section 2.1: `Bearer <b64token>`; the scheme name in any case (RFC 7235). */
+const BEARER = /^bearer ([0-9a-zA-Z\-._~+/]+=*)$/i;
+
+function refused(status: number, error: string, description: string, wwwAuthenticate: string): Authentication {
+  return { status, error, description, wwwAuthenticate };
 }
 
 function sendOAuthError(res: Response, status: number, error: string, description: string, headers?: Record<string, string>): void {

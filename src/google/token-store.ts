@@ -5,7 +5,7 @@
  * The file stays small: expired codes and access tokens are pruned on every write, and each
  * person keeps at most a few links.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -18,8 +18,9 @@ const MAX_LINKS_PER_USER = 5;
 const MAX_PENDING_CODES = 200;
 const MAX_ACCESS_TOKENS_PER_LINK = 10;
 
+/** Hex SHA-256 of the UTF-8 text (one-shot `crypto.hash`: no Hash object per call, this runs for every request). */
 export function sha256(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** 256 random bits, URL-safe (valid in a Bearer header and as an OAuth vschar string). */

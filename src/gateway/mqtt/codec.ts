@@ -4,112 +4,17 @@
  * Unknown fields are ignored for forward compatibility; a known field of the wrong type or
  * range rejects the whole payload, so invalid data never changes the plugin's view.
  *
- * Hand-written rather than a schema library: this runs for every message of every MQTT gateway,
- * and zod alone costs a Homebridge process ~13 MiB (docs/performance.md, issue 18). The reason
- * for a refusal names the first bad field in payload order (`0.type: Invalid option: …`).
+ * Hand-written readers (src/json-check.ts) rather than a schema library: this runs for every
+ * message of every MQTT gateway. The reason for a refusal names the first bad field in payload
+ * order (`0.type: Invalid option: …`).
  */
+import { boolean, check, integer, Invalid, list, number, oneOf, shape, text, type Reader } from '../../json-check.js';
 import { DEVICE_TYPES, GATEWAY_ERROR_CODES, MEASURES } from '../types.js';
 import type { DeviceDescriptor, DeviceState, GatewayErrorCode, GatewayInfo, Measure, Weather } from '../types.js';
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Upper bound on one payload; a gateway with thousands of devices stays far below it. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
-
-/** Reads one value found at `path` (dotted, '' for the whole payload); throws `Invalid` if it is not acceptable. */
-type Reader<T> = (value: unknown, path: string) => T;
-
-class Invalid extends Error {
-  constructor(path: string, problem: string) {
-    super(path === '' ? problem : `${path}: ${problem}`);
-  }
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  return typeof value;
-}
-
-function expected(what: string, value: unknown, path: string): never {
-  throw new Invalid(path, `Invalid input: expected ${what}, received ${kindOf(value)}`);
-}
-
-const at = (path: string, key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
-
-const boolean: Reader<boolean> = (value, path) => (typeof value === 'boolean' ? value : expected('boolean', value, path));
-
-function finite(value: unknown, path: string): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : expected('number', value, path);
-}
-
-function number(min: number, max: number): Reader<number> {
-  return (value, path) => {
-    const n = finite(value, path);
-    if (n < min) throw new Invalid(path, `Too small: expected number to be >=${min}`);
-    if (n > max) throw new Invalid(path, `Too big: expected number to be <=${max}`);
-    return n;
-  };
-}
-
-function integer(min: number): Reader<number> {
-  return (value, path) => {
-    const n = finite(value, path);
-    if (!Number.isInteger(n)) throw new Invalid(path, 'Invalid input: expected int, received number');
-    if (n > Number.MAX_SAFE_INTEGER) throw new Invalid(path, `Too big: expected int to be <=${Number.MAX_SAFE_INTEGER}`);
-    if (n < Number.MIN_SAFE_INTEGER) throw new Invalid(path, `Too small: expected int to be >=${Number.MIN_SAFE_INTEGER}`);
-    if (n < min) throw new Invalid(path, `Too small: expected number to be >=${min}`);
-    return n;
-  };
-}
-
-function text(max: number, min = 0): Reader<string> {
-  return (value, path) => {
-    if (typeof value !== 'string') return expected('string', value, path);
-    if (value.length > max) throw new Invalid(path, `Too big: expected string to have <=${max} characters`);
-    if (value.length < min) throw new Invalid(path, `Too small: expected string to have >=${min} characters`);
-    return value;
-  };
-}
-
-function oneOf<const T extends string>(options: readonly T[]): Reader<T> {
-  const problem = `Invalid option: expected one of ${options.map((o) => JSON.stringify(o)).join('|')}`;
-  return (value, path) => {
-    if ((options as readonly unknown[]).includes(value)) return value as T;
-    throw new Invalid(path, problem);
-  };
-}
-
-function list<T>(item: Reader<T>, max: number): Reader<T[]> {
-  return (value, path) => {
-    if (!Array.isArray(value)) return expected('array', value, path);
-    if (value.length > max) throw new Invalid(path, `Too big: expected array to have <=${max} items`);
-    return value.map((v: unknown, i) => item(v, at(path, i)));
-  };
-}
-
-type Fields = Record<string, Reader<unknown>>;
-type Read<F extends Fields> = { [K in keyof F]: F[K] extends Reader<infer V> ? V : never };
-
-/**
- * An object with `required` fields, then `optional` ones, checked in that order (the order the
- * protocol lists them in); other keys are dropped, absent optional ones stay absent.
- */
-function shape<R extends Fields, O extends Fields>(required: R, optional: O): Reader<Read<R> & Partial<Read<O>>> {
-  const mandatory = Object.entries(required);
-  const extra = Object.entries(optional);
-  return (value, path) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return expected('object', value, path);
-    const input = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [key, read] of mandatory) out[key] = read(input[key], at(path, key));
-    for (const [key, read] of extra) {
-      const v = input[key];
-      if (v !== undefined) out[key] = read(v, at(path, key));
-    }
-    return out as Read<R> & Partial<Read<O>>;
-  };
-}
 
 const percent = number(0, 100);
 
@@ -120,8 +25,9 @@ const info = shape(
   {},
 );
 
-const deviceId: Reader<string> = (value, path) => {
-  if (typeof value !== 'string') return expected('string', value, path);
+const anyText = text(Number.POSITIVE_INFINITY);
+const deviceId: Reader<string> = (input, path) => {
+  const value = anyText(input, path);
   if (!DEVICE_ID_PATTERN.test(value)) throw new Invalid(path, `Invalid string: must match pattern ${String(DEVICE_ID_PATTERN)}`);
   if (value === 'bridge') throw new Invalid(path, '"bridge" is reserved');
   return value;
@@ -190,14 +96,8 @@ function decode<V, T>(read: Reader<V>, payload: Buffer | string, map: (v: V) => 
   } catch {
     return { ok: false, reason: 'payload is not valid JSON' };
   }
-  let value: V;
-  try {
-    value = read(json, '');
-  } catch (e) {
-    if (e instanceof Invalid) return { ok: false, reason: e.message };
-    throw e;
-  }
-  return { ok: true, value: map(value) };
+  const result = check(read, json);
+  return result.ok ? { ok: true, value: map(result.value) } : { ok: false, reason: result.invalid.message };
 }
 
 /** Drops keys whose value is undefined so state objects compare and serialise cleanly. */
