@@ -336,6 +336,46 @@ describe('fulfillment without a valid token', () => {
   });
 });
 
+describe('the bearer check (RFC 6750 answers)', () => {
+  const post = (authorization: string | undefined, query = '') =>
+    fetch(`${url}/smarthome${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization !== undefined ? { authorization } : {}) },
+      body: JSON.stringify(intents.sync()),
+    });
+  const answer = async (res: Response) => ({ status: res.status, challenge: res.headers.get('www-authenticate'), body: (await res.json()) as Record<string, unknown> });
+
+  it('answers a missing, malformed, unknown or expired token as the OAuth library did', async () => {
+    expect(await answer(await post(undefined))).toEqual({
+      status: 401,
+      challenge: 'Bearer realm="Service"',
+      body: { error: 'unauthorized_request', error_description: 'Unauthorized request: no authentication given' },
+    });
+    // A token in the query string does not count (and is not looked at).
+    expect((await answer(await post(undefined, '?access_token=abc'))).status).toBe(401);
+    for (const malformed of ['Basic abc', 'Bearer', 'Bearer  two-spaces', 'Bearer a b', 'Bearer ä']) {
+      expect(await answer(await post(malformed)), malformed).toEqual({
+        status: 400,
+        challenge: 'Bearer realm="Service",error="invalid_request"',
+        body: { error: 'invalid_request', error_description: 'Invalid request: malformed authorization header' },
+      });
+    }
+    expect(await answer(await post(`Bearer ${'a'.repeat(43)}`))).toEqual({
+      status: 401,
+      challenge: 'Bearer realm="Service",error="invalid_token"',
+      body: { error: 'invalid_token', error_description: 'Invalid token: access token is invalid' },
+    });
+    const tokens = await link(url, 'anna', 'anna-password');
+    expect((await post(`bearer ${tokens.access_token}`)).status).toBe(200);
+    advance(61 * 60_000);
+    expect(await answer(await post(`Bearer ${tokens.access_token}`))).toEqual({
+      status: 401,
+      challenge: 'Bearer realm="Service",error="invalid_token"',
+      body: { error: 'invalid_token', error_description: 'Invalid token: access token is invalid' }, // the store no longer finds it
+    });
+  });
+});
+
 describe('hardening', () => {
   it('sets security headers and hides the framework', async () => {
     const page = await openSignIn(url);
