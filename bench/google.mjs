@@ -7,8 +7,12 @@
 // the simulated gateway run on CPU 1. Plugin and floor rounds alternate.
 // Targets: QUERY ≥ 2,000 req/s on one core; EXECUTE p99 ≤ 20 ms; against the floor (issue 18):
 // QUERY ≥ 0.8× its throughput, EXECUTE p99 ≤ 1.5× its p99.
+// Besides throughput and latency, each side's server CPU time per request (from /proc, user +
+// system): on a machine shared with other work the throughput ratio swings with the CPU left
+// over, the CPU each request costs much less.
 // BENCH_BASELINE=<dir>: a built checkout of an older commit (`git archive <commit>`, node_modules,
 // `npm run build`) run as a third side in the same rounds, for before/after figures from one run.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateLayout } from '../dist/simulator/index.js';
@@ -83,9 +87,20 @@ try {
     return JSON.stringify(intents.openClose(cover, visit % 2 === 0 ? 30 : 70));
   }
 
+  const pids = { plugin: server.child.pid, baseline: baselineServer?.child.pid, floor: floorChild.pid };
+  /** CPU seconds (user + system) a process has used so far; NaN where /proc is not there. */
+  const cpuSeconds = (pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+    } catch {
+      return NaN;
+    }
+  };
   const run = (side, intent, seconds) =>
     new Promise((resolve, reject) => {
       const t = targets[side];
+      const cpuBefore = cpuSeconds(pids[side]);
       const latencies = [];
       let failures = 0;
       const instance = autocannon(
@@ -108,7 +123,7 @@ try {
             },
           ],
         },
-        (err, result) => (err ? reject(err) : resolve({ result, latencies, failures })),
+        (err, result) => (err ? reject(err) : resolve({ result, latencies, failures, cpuSeconds: cpuSeconds(pids[side]) - cpuBefore })),
       );
       instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
     });
@@ -117,12 +132,13 @@ try {
   const sides = Object.keys(targets);
   for (const intent of ['QUERY', 'EXECUTE']) {
     for (const side of sides) await run(side, intent, WARMUP_SECONDS);
-    const collected = Object.fromEntries(sides.map((side) => [side, { latencies: [], requests: 0, seconds: 0, failures: 0, errors: 0 }]));
+    const collected = Object.fromEntries(sides.map((side) => [side, { latencies: [], requests: 0, seconds: 0, failures: 0, errors: 0, cpuSeconds: 0 }]));
     for (let r = 0; r < ROUNDS; r++) {
       // A rotating order, so no side always follows the same one.
       for (const side of sides.map((_, i) => sides[(i + r) % sides.length])) {
-        const { result, latencies, failures } = await run(side, intent, ROUND_SECONDS);
+        const { result, latencies, failures, cpuSeconds: cpu } = await run(side, intent, ROUND_SECONDS);
         const c = collected[side];
+        c.cpuSeconds += cpu;
         c.latencies.push(...latencies);
         c.requests += result.requests.total;
         c.seconds += result.duration;
@@ -132,6 +148,7 @@ try {
     }
     const side = (c) => ({
       requestsPerSecond: Math.round(c.requests / c.seconds),
+      cpuMicrosecondsPerRequest: round((c.cpuSeconds * 1e6) / c.requests, 1),
       latencyMs: summarize(c.latencies),
       requests: c.requests,
       failures: c.failures,
@@ -143,6 +160,7 @@ try {
       throughput: ratio(s.requestsPerSecond, fl.requestsPerSecond),
       medianLatency: ratio(s.latencyMs.median, fl.latencyMs.median),
       p99Latency: ratio(s.latencyMs.p99, fl.latencyMs.p99),
+      cpuPerRequest: ratio(s.cpuMicrosecondsPerRequest, fl.cpuMicrosecondsPerRequest),
     });
     const baseline = collected.baseline ? side(collected.baseline) : undefined;
     out[intent] = {
@@ -151,11 +169,11 @@ try {
       ratio: ratios(plugin),
       ...(baseline ? { baseline: { dir: BASELINE, ...baseline, ratio: ratios(baseline) } } : {}),
     };
-    const line = (name, s) => `${name} ${s.requestsPerSecond} req/s, median ${s.latencyMs.median} ms, p99 ${s.latencyMs.p99} ms (${s.failures} failed)`;
+    const line = (name, s) => `${name} ${s.requestsPerSecond} req/s, median ${s.latencyMs.median} ms, p99 ${s.latencyMs.p99} ms, ${s.cpuMicrosecondsPerRequest} µs CPU/request (${s.failures} failed)`;
     console.log(`google ${intent}: ${line('plugin', plugin)} | ${baseline ? `${line('baseline', baseline)} | ` : ''}${line('floor', fl)}`);
     console.log(
-      `google ${intent} vs floor: plugin ${ratios(plugin).throughput}× req/s, ${ratios(plugin).p99Latency}× p99` +
-        (baseline ? `; baseline ${ratios(baseline).throughput}× req/s, ${ratios(baseline).p99Latency}× p99` : ''),
+      `google ${intent} vs floor: plugin ${ratios(plugin).throughput}× req/s, ${ratios(plugin).p99Latency}× p99, ${ratios(plugin).cpuPerRequest}× CPU/request` +
+        (baseline ? `; baseline ${ratios(baseline).throughput}× req/s, ${ratios(baseline).p99Latency}× p99, ${ratios(baseline).cpuPerRequest}× CPU/request` : ''),
     );
   }
 
