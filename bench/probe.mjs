@@ -6,11 +6,13 @@
 //    time Homebridge adds bridged accessories to it (HAP-NodeJS's Accessory is wrapped; the
 //    plugin is not touched), to time "all accessories published" without polling;
 //  - {kind:'eld', …} event-loop delay (perf_hooks.monitorEventLoopDelay, 1 ms resolution)
-//    between two SIGUSR2 signals: the first resets and starts the histogram, the second writes it.
+//    between two SIGUSR2 signals: the first resets and starts the histogram, the second writes it;
+//  - {kind:'mem', …} at the first of those signals: RSS, V8 heap used and committed, external.
 import { appendFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 const dir = process.env.BENCH_PROBE_DIR;
 if (dir) {
@@ -28,6 +30,11 @@ if (dir) {
   let recordingSince;
   process.on('SIGUSR2', () => {
     if (recordingSince === undefined) {
+      // Where this process's memory is at this moment (the benchmarks signal after settling).
+      const m = process.memoryUsage();
+      const mib = (b) => Math.round((b / 2 ** 20) * 10) / 10;
+      const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, { sizeMiB: mib(sp.space_size), usedMiB: mib(sp.space_used_size) }]));
+      write({ kind: 'mem', rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers), spaces });
       histogram.reset();
       histogram.enable();
       recordingSince = now();

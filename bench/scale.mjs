@@ -127,7 +127,7 @@ function processes(dir) {
   const records = readProbe(dir);
   const byPid = new Map();
   for (const r of records) {
-    const p = byPid.get(r.pid) ?? { pid: r.pid, child: false, port: undefined, startedAt: undefined, listeningAt: undefined, counts: [], eld: undefined };
+    const p = byPid.get(r.pid) ?? { pid: r.pid, child: false, port: undefined, startedAt: undefined, listeningAt: undefined, counts: [], eld: undefined, mem: undefined };
     if (r.kind === 'start') {
       p.child = r.argv.some((a) => a.includes('childBridgeFork'));
       p.startedAt = r.t;
@@ -138,6 +138,7 @@ function processes(dir) {
     }
     if (r.kind === 'accessories') p.counts.push({ t: r.t, count: r.count });
     if (r.kind === 'eld') p.eld = r;
+    if (r.kind === 'mem' && !p.mem) p.mem = r;
     byPid.set(r.pid, p);
   }
   return [...byPid.values()];
@@ -215,18 +216,26 @@ async function publishRun(platforms, pluginPath, expectedByPort, label) {
   }
 }
 
-/** The floor for `chunks`: start to published, then (unless `publishOnly`) settled memory. */
+/**
+ * The floor for `chunks`: start to published, then (unless `publishOnly`) paired, subscribed and
+ * settled memory, measured like the plugin's (a paired controller with its sessions and
+ * subscriptions costs every bridge memory, floor or not).
+ */
 async function floorRun(n, chunks, { publishOnly = false } = {}) {
   const platforms = await floorBlocks(chunks);
   const expectedByPort = new Map(platforms.map((p, i) => [p._bridge.port, expectedAccessories(chunks[i])]));
   const { hb, dir, publishSeconds, timeline } = await publishRun(platforms, FLOOR_PLUGIN, expectedByPort, `floor, ${n} devices`);
+  const controllers = [];
   try {
     if (publishOnly) return { publishSeconds, timeline };
+    await pairAll(platforms, controllers);
     await sleep(SETTLE_MS);
     const memory = totalMemory(processes(dir));
+    memory.breakdown = await memoryBreakdown(dir);
     console.log(`scale ${n}: floor published in ${publishSeconds} s, ${memory.rssMiB} MiB`);
     return { publishSeconds, memory, timeline };
   } finally {
+    for (const c of controllers) await closeController(c);
     await hb.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -268,6 +277,20 @@ async function baselineRun(n, platforms, expectedByPort, { publishOnly = false }
     await hb.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each Homebridge process's RSS, V8 heap (used and committed) and external memory, reported by
+ * bench/probe.mjs at SIGUSR2 (which also starts its event-loop histogram).
+ */
+async function memoryBreakdown(dir) {
+  const pids = processes(dir).map((p) => p.pid);
+  for (const pid of pids) process.kill(pid, 'SIGUSR2');
+  const procs = await waitUntil(() => {
+    const list = processes(dir).filter((p) => pids.includes(p.pid));
+    return list.every((p) => p.mem) ? list : undefined;
+  }, 10_000, 'memory reports', 50);
+  return procs.map(({ child, mem }) => ({ child, rssMiB: mem.rssMiB, heapUsedMiB: mem.heapUsedMiB, heapTotalMiB: mem.heapTotalMiB, externalMiB: mem.externalMiB, spaces: mem.spaces }));
 }
 
 // ---- the storm -----------------------------------------------------------------------------
@@ -338,10 +361,11 @@ async function measureSize(broker, n) {
       await sleep(SETTLE_MS);
       out.memory = totalMemory(processes(dir));
 
-      // 4. Sensor storm with the event-loop histogram on in every Homebridge process.
+      // 4. Sensor storm with the event-loop histogram on in every Homebridge process (the
+      //    signal that starts it also has each process report its heap: memoryBreakdown).
       const sensors = chunks.flatMap((devices, i) => devices.filter((d) => d.type === 'sensor').map((d) => `${baseTopics[i]}/${d.id}`));
       const pids = processes(dir).map((p) => p.pid);
-      for (const pid of pids) process.kill(pid, 'SIGUSR2');
+      out.memory.breakdown = await memoryBreakdown(dir);
       const seconds = STORM_SECONDS[n] ?? 30;
       out.storm = { sensors: sensors.length, ...(await storm(broker.url, sensors, seconds)) };
       await sleep(500); // let the last messages through
@@ -453,6 +477,8 @@ try {
     r.memoryAboveFloorPerDeviceKiB = round((r.memoryAboveFloorMiB * 1024) / n, 0);
     r.memoryRatioToFloor = round(r.memory.rssMiB / r.floor.memory.rssMiB, 2);
     if (r.baseline) r.baseline.memoryRatioToFloor = round(r.baseline.memory.rssMiB / r.floor.memory.rssMiB, 2);
+    const heap = (m) => (m.breakdown ?? []).map((b) => `${b.child ? 'child' : 'main'} ${b.rssMiB} RSS / ${b.heapUsedMiB} of ${b.heapTotalMiB} heap / ${b.externalMiB} ext`).join(', ');
+    console.log(`scale ${n}: MiB per process: floor ${heap(r.floor.memory)} | plugin ${heap(r.memory)}`);
     console.log(
       `scale ${n}: vs floor: RSS ${r.memoryRatioToFloor}×, publish ${r.publishRatioToFloor}×` +
         (r.baseline ? `; baseline RSS ${r.baseline.memoryRatioToFloor}×, publish ${r.baseline.publishRatioToFloor}×` : ''),
