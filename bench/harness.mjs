@@ -250,9 +250,10 @@ export async function startSimulators(url, homes, { cpu } = {}) {
  * A real Homebridge: `node [--import bench/probe.mjs] <homebridge>/bin/homebridge.js -I -Q -T
  * -U <storage> -P <plugin path> --strict-plugin-resolution` in its own process group (child
  * bridges included), as src/demo/main.ts starts it. `probeDir` enables the probe (event-loop
- * delay, accessory counts) in every Homebridge process; `cpuProfDir` adds --cpu-prof.
+ * delay, accessory counts) in every Homebridge process; `cpuProfDir` adds --cpu-prof;
+ * `beforeStart(storagePath)` runs after config.json is written, before Homebridge starts.
  */
-export async function startHomebridge({ platforms, pluginPath = repoRoot, probeDir, cpuProfDir, echo = false, waitFor = /is running on port \d+/, timeoutMs = 60_000, matter }) {
+export async function startHomebridge({ platforms, pluginPath = repoRoot, probeDir, cpuProfDir, echo = false, waitFor = /is running on port \d+/, timeoutMs = 60_000, matter, beforeStart }) {
   const storagePath = tempDir('velux-bench-hb-');
   const username = randomUsername();
   const port = await freePort();
@@ -263,6 +264,7 @@ export async function startHomebridge({ platforms, pluginPath = repoRoot, probeD
     platforms,
   };
   writeFileSync(join(storagePath, 'config.json'), JSON.stringify(config, null, 2));
+  beforeStart?.(storagePath);
   const execArgv = [];
   if (probeDir) execArgv.push('--import', pathToFileURL(PROBE).href);
   if (cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-interval=${process.env.BENCH_CPU_PROF_INTERVAL ?? 1000}`);

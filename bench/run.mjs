@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './lib.mjs';
 
-const ALL = ['modules', 'climate', 'sensor-history', 'eve', 'climate-real', 'homekit-latency', 'homekit-events', 'mosquitto-nodelay', 'matter', 'google', 'scale', 'klf200', 'kix300'];
+const ALL = ['modules', 'climate', 'sensor-history', 'eve', 'climate-real', 'homekit-latency', 'homekit-events', 'mosquitto-nodelay', 'matter', 'google', 'scale', 'klf200', 'kix300', 'ui'];
 const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 let failed = 0;
 const started = Date.now();

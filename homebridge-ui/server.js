@@ -2,8 +2,9 @@
  * The server part of the plugin's Homebridge UI pages, started by the Homebridge UI (as a child
  * process, only while the plugin's settings are open). The handlers live in src/ui/server.ts
  * (dist/ui/server.js); docs/ui.md says what each does and how the page reaches the plugin.
- * It reports ready at once and loads the handlers meanwhile: the dialog shows the page while
- * the modules load, and the first request waits for them.
+ * It reports ready at once and then loads the handlers: the dialog loads the page while the
+ * modules load, and a request that comes earlier waits for them. Rooms and History need only a
+ * few of the plugin's modules (src/ui/server.ts loads the CLI when People or Privacy ask).
  */
 import { HomebridgePluginUiServer, RequestError } from '@homebridge/plugin-ui-utils';
 import { LIVE_PUSH_MS, UI_ROUTES } from '../dist/ui/routes.js';
@@ -26,6 +27,7 @@ class VeluxClimateUiServer extends HomebridgePluginUiServer {
       });
     }
     this.ready();
+    setImmediate(() => void handlers().catch(() => {}));
     // Live state: pushed every LIVE_PUSH_MS while the settings dialog is open (a request per
     // poll would put one line per poll into the Homebridge UI's log).
     let busy = false;

@@ -7,18 +7,18 @@
  * - the climate control's remembered state comes from the CLI's `climate status` reading.
  * Nothing returned here holds a secret: no config value except gateway names and types, no
  * password, hash, token, PIN or pairing key (privacy export redacts as the CLI does).
+ *
+ * Rooms and History (what the dialog opens on, and asks every 2 s) load only what they use: the
+ * CLI (Google accounts and tokens, the privacy commands), the transports' pairing store are
+ * imported when People, Privacy or Gateways first ask (docs/performance.md, "UI server part").
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { main } from '../cli/cli.js';
 import { PLATFORM_NAME } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import { climateStatus, type ClimateStatus } from '../cli/climate.js';
-import { PLUGIN_FILE_NOTES, PLUGIN_FILES } from '../cli/privacy.js';
 import type { ScryptParams } from '../google/accounts.js';
-import { PairingStore } from '../gateway/transports.js';
-import { silentLogger } from '../logger.js';
 import { knownBlocks, type CliBlock } from '../cli/blocks.js';
 import { uiSocketPath } from '../storage/paths.js';
 import { askPlugin, type UiRequest, type UiRoom, type UiSnapshot } from './plugin-socket.js';
@@ -91,6 +91,7 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
     const out = collector();
     const err = collector();
     const lines = [...secrets];
+    const { main } = await import('../cli/cli.js');
     const code = await main(['--storage', storagePath, ...args], {
       stdout: out.stream,
       stderr: err.stream,
@@ -160,6 +161,7 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
 
   async function gateways(): Promise<unknown> {
     const live = await state();
+    const [{ PairingStore }, { silentLogger }] = await Promise.all([import('../gateway/transports.js'), import('../logger.js')]);
     const pairings = new PairingStore(block().dir, silentLogger);
     let paired: Set<string>;
     try {
@@ -212,7 +214,7 @@ export function createUiHandlers(options: UiServerOptions): Record<UiRoute, Hand
     '/users/remove': async (body) => ({ message: (await cliOk(['--block', block().id, 'users', 'remove', text(body, 'name', 'the name', 64)])).trim() }),
 
     // ---- privacy: the CLI's `privacy` commands ----------------------------------------------
-    '/privacy/inventory': async () => ({ folder: block().dir, files: inventory(block().dir) }),
+    '/privacy/inventory': async () => ({ folder: block().dir, files: await inventory(block().dir) }),
     '/privacy/export': async (body) => {
       const user = record(body)['user'];
       const args = ['privacy', 'export', ...(typeof user === 'string' && user !== '' ? ['--user', user] : [])];
@@ -284,7 +286,8 @@ function notRunning(err: unknown): string {
 }
 
 /** The plugin's files (the privacy inventory, docs/privacy.md) with whether each exists and its size. */
-function inventory(dir: string): Array<{ file: string; holds: string; exists: boolean; bytes?: number }> {
+async function inventory(dir: string): Promise<Array<{ file: string; holds: string; exists: boolean; bytes?: number }>> {
+  const { PLUGIN_FILE_NOTES, PLUGIN_FILES } = await import('../cli/privacy.js');
   return (Object.keys(PLUGIN_FILES) as Array<keyof typeof PLUGIN_FILES>).map((key) => {
     const file = PLUGIN_FILES[key];
     const holds = PLUGIN_FILE_NOTES[key];
