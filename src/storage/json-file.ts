@@ -57,9 +57,27 @@ export function readJsonFile<T>(path: string, validate: (v: unknown) => T | unde
 
 /**
  * A writer killed between writing its temporary file and the rename leaves the temporary
- * behind; it is never read, so remove it when the file is next opened (our own process's
- * in-flight temporaries carry our pid and are kept).
+ * behind; it is never read, so remove it when the file is next opened. A temporary is in flight
+ * (kept) while its writer (the pid in its name: ours, or another process on the same file, e.g.
+ * the Homebridge UI's server part beside the CLI) still runs and it is younger than
+ * IN_FLIGHT_MS; removing another live writer's temporary made that writer's rename fail.
  */
+const IN_FLIGHT_MS = 10 * 60_000;
+
+function inFlight(name: string, prefix: string): boolean {
+  const match = /^(\d+)\.(\d+)\./.exec(name.slice(prefix.length));
+  if (!match) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return true;
+  if (Math.abs(Date.now() - Number(match[2])) > IN_FLIGHT_MS) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
 function removeStaleTemporaries(path: string): void {
   const dir = dirname(path);
   const prefix = `.${basename(path)}.`;
@@ -70,7 +88,7 @@ function removeStaleTemporaries(path: string): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.tmp') || name.startsWith(`${prefix}${process.pid}.`)) continue;
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp') || inFlight(name, prefix)) continue;
     try {
       unlinkSync(join(dir, name));
     } catch {}

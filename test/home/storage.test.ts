@@ -29,6 +29,18 @@ describe('storage', () => {
     expect(readdirSync(dir).sort()).toEqual(['.other.json.999999.1.tmp', 'c.json']);
   });
 
+  it('keeps the temporary of another writer still at work on the same file (its rename must not fail)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vc-store-'));
+    const path = join(dir, 'c.json');
+    writeFileAtomic(path, '{"n":3}');
+    const live = `.c.json.${process.ppid}.${Date.now()}.0a1b2c3d.tmp`; // our parent runs
+    const stale = `.c.json.${process.ppid}.1700000000000.0a1b2c3d.tmp`; // same pid, but from 2023
+    writeFileSync(join(dir, live), '{"n":4}');
+    writeFileSync(join(dir, stale), '{"n":');
+    expect(new JsonFile(path, isCounter, () => ({ n: 0 })).value).toEqual({ n: 3 });
+    expect(readdirSync(dir).sort()).toEqual([live, 'c.json']);
+  });
+
   it('keeps a value across instances and saves on update', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vc-store-'));
     const path = join(dir, 'c.json');
