@@ -38,15 +38,10 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private readonly stopSteps: Array<() => Promise<void> | void> = [];
   private shuttingDown = false;
 
-  /**
-   * `launched`: Homebridge has already signalled didFinishLaunching (the entry, src/index.ts,
-   * constructs this class only once its modules are loaded): start on the next turn instead.
-   */
   constructor(
     private readonly log: Logging,
     rawConfig: HomebridgeConfig,
     private readonly api: API,
-    private readonly launched = false,
   ) {
     const result = validateConfig(rawConfig);
     if (!result.ok) {
@@ -120,11 +115,10 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
       if (kept.length !== climateStore.history.length) climateStore.saveHistory(kept);
     }
 
-    const launch = () => {
+
+    this.api.on('didFinishLaunching', () => {
       this.start().catch((err: unknown) => log.error(`Start-up failed: ${err instanceof Error ? err.message : String(err)}`));
-    };
-    if (this.launched) setImmediate(launch);
-    else this.api.on('didFinishLaunching', launch);
+    });
     this.api.on('shutdown', () => {
       void this.stop();
     });
