@@ -2,46 +2,30 @@
  * Several platform blocks in one storage directory: the CLI works on one block (`--block`, or
  * the only one; a clear error listing them otherwise), and `privacy` covers every block.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openClimateStore } from '../../src/climate/store.js';
 import { AccountStore } from '../../src/google/accounts.js';
 import { accountsFile } from '../../src/google/paths.js';
 import { openHomeStateFile } from '../../src/home/persistence.js';
 import { silentLogger } from '../../src/logger.js';
 import { pluginStorageDir } from '../../src/storage/paths.js';
+import { twoBlockStorage, tempFolders } from '../helpers/two-blocks.js';
 import { runCli, TEST_SCRYPT } from '../privacy/fixture.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const dirs = tempFolders();
 
-/** config.json with two blocks, "upstairs" and "barn", each with its own accounts and climate files. */
+/** Two blocks, "upstairs" and "barn", each with its own accounts and climate files. */
 async function twoBlocks(): Promise<string> {
-  const storage = mkdtempSync(join(tmpdir(), 'velux-blocks-'));
-  dirs.push(storage);
-  writeFileSync(
-    join(storage, 'config.json'),
-    JSON.stringify({
-      bridge: {},
-      platforms: [
-        { platform: 'VeluxClimate', name: 'Upstairs', id: 'upstairs', gateways: [] },
-        { platform: 'VeluxClimate', name: 'Barn', id: 'barn', gateways: [] },
-      ],
-    }),
-  );
-  for (const id of ['upstairs', 'barn']) {
-    const dir = pluginStorageDir(storage, id);
+  return twoBlockStorage(dirs, 'velux-blocks-', async (dir, id) => {
     const accounts = new AccountStore(accountsFile(dir), { scrypt: TEST_SCRYPT });
     await accounts.add('anna', 'anna-password');
     await accounts.add(`guest-${id}`, 'guest-password', 'guest');
     openHomeStateFile(dir, silentLogger).update(() => ({ virtualAway: true, roomClimateEnabled: {}, gatewayIds: { [`gw-${id}`]: id } }));
     openClimateStore(dir, silentLogger).saveHistory([{ at: Date.now(), room: id, text: `${id}: something` } as never]);
-  }
-  return storage;
+  });
 }
 
 const names = (storage: string, id: string) => new AccountStore(accountsFile(pluginStorageDir(storage, id))).list().map((a) => a.name);

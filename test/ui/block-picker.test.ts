@@ -3,39 +3,21 @@
  * after a pick Rooms, People, Privacy and Gateways work on the picked block's folder (real
  * files, the CLI's own code; the page's picker calls these two routes).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AccountStore } from '../../src/google/accounts.js';
 import { accountsFile } from '../../src/google/paths.js';
 import { pluginStorageDir } from '../../src/storage/paths.js';
 import { createUiHandlers } from '../../src/ui/server.js';
+import { twoBlockStorage, tempFolders } from '../helpers/two-blocks.js';
 import { TEST_SCRYPT } from '../privacy/fixture.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const dirs = tempFolders();
 
 async function twoBlocks(): Promise<string> {
-  const storage = mkdtempSync(join(tmpdir(), 'velux-ui-blocks-'));
-  dirs.push(storage);
-  writeFileSync(
-    join(storage, 'config.json'),
-    JSON.stringify({
-      bridge: {},
-      platforms: [
-        { platform: 'VeluxClimate', name: 'Upstairs', id: 'upstairs', gateways: [] },
-        { platform: 'VeluxClimate', name: 'Barn', id: 'barn', gateways: [] },
-      ],
-    }),
-  );
-  for (const id of ['upstairs', 'barn']) {
-    const accounts = new AccountStore(accountsFile(pluginStorageDir(storage, id)), { scrypt: TEST_SCRYPT });
+  return twoBlockStorage(dirs, 'velux-ui-blocks-', async (dir, id) => {
+    const accounts = new AccountStore(accountsFile(dir), { scrypt: TEST_SCRYPT });
     await accounts.add(`admin-${id}`, 'a-long-password');
-  }
-  return storage;
+  });
 }
 
 const names = (users: unknown) => (users as Array<{ name: string }>).map((u) => u.name);
