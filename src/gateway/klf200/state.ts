@@ -78,8 +78,15 @@ export function positionState(previous: DeviceState, record: PositionRecord): De
   if (position !== undefined) state.position = position;
   if (targetPct !== undefined) state.target = targetPct;
   const executing = record.state === NODE_STATE_EXECUTING;
-  if (!executing || state.target === undefined || state.position === undefined || state.target === state.position) state.motion = 'stopped';
-  else state.motion = state.target > state.position ? 'opening' : 'closing';
+  // Moving is decided on the raw values, not the rounded percents: the last 0.5 % of a travel
+  // rounds to the target already while the motor still runs, and "stopped" there would end a
+  // wait (or a HomeKit spinner) before the product is where it was sent.
+  // (Raw 0 is fully open.) Without a raw pair in range the percents known so far decide.
+  const raw = position !== undefined && targetPct !== undefined;
+  const towardsOpen = raw ? record.target < record.current : (state.target ?? 0) > (state.position ?? 0);
+  const arrived = raw ? record.current === record.target : state.target === state.position;
+  if (!executing || state.target === undefined || state.position === undefined || arrived) state.motion = 'stopped';
+  else state.motion = towardsOpen ? 'opening' : 'closing';
   if (!executing && state.target !== undefined && state.position !== undefined) state.target = state.position;
   return state;
 }
