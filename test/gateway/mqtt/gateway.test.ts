@@ -2,6 +2,7 @@
  * The MQTT transport against real brokers (in-process aedes; Mosquitto too when MQTT_URL is
  * set), with a hand-driven "gateway" client so every message is under the test's control.
  */
+import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MqttGateway } from '../../../src/gateway/mqtt/gateway.js';
@@ -114,6 +115,14 @@ for (const factory of brokerFactories()) {
 
       fake.answer = { error: 'rain' };
       expect(await home.command(`${base}/kitchen-window`, { position: 80 }, 'google')).toEqual({ ok: false, error: 'rain', message: 'refused' });
+    });
+
+    it('writes its packets without mqtt-packet\'s table of 65,536 number buffers', async () => {
+      // The copy of mqtt-packet that mqtt itself loads (the table is that module's, for the whole process).
+      const packet = createRequire(createRequire(import.meta.url).resolve('mqtt'))('mqtt-packet') as { writeToStream: { cacheNumbers: boolean } };
+      const base = await setUp();
+      expect(await home.command(`${base}/kitchen-window`, { position: 30 }, 'homekit')).toEqual({ ok: true });
+      expect(packet.writeToStream.cacheNumbers).toBe(false);
     });
 
     it('times out a command the gateway never answers', async () => {
