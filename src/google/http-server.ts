@@ -3,9 +3,15 @@
  * POST /smarthome. Hardened for the open internet: security headers on every answer, small
  * body limits, JSON errors without internals, a token check before a fulfillment body is
  * even read.
+ *
+ * Google's many fulfillment calls take a short way (`createRequestListener`): a plain
+ * `POST /smarthome` with a JSON body is answered without express's router and body parser,
+ * with the same answers they give (test/google/fast-path.test.ts compares both on every edge
+ * case); every other request, and any fulfillment request with something unusual in its
+ * headers (another content type or charset, a compressed body, no body), goes to express.
  */
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
@@ -17,6 +23,7 @@ import { readSmartHomeRequest } from './request-schema.js';
 
 /** Generous for a home's worth of device ids; Google's requests are a few kB. */
 export const FULFILLMENT_BODY_LIMIT = '128kb';
+const FULFILLMENT_BODY_LIMIT_BYTES = 128 * 1024;
 
 export interface AppOptions {
   oauth: OAuth;
@@ -40,7 +47,7 @@ export function createApp(options: AppOptions): Express {
   app.use(securityHeaders(options.tls));
 
   const requireToken: RequestHandler = async (req, res, next) => {
-    const auth = await oauth.authenticate(req);
+    const auth = await oauth.authenticate(req.headers.authorization);
     if ('user' in auth) {
       res.locals['user'] = auth.user;
       return next();
@@ -79,18 +86,166 @@ export function createApp(options: AppOptions): Express {
   return app;
 }
 
+/** Sent with every answer; the sign-in page replaces the Content-Security-Policy with its own. */
+function securityHeaderList(tls: boolean): string[] {
+  return [
+    'X-Content-Type-Options', 'nosniff',
+    'X-Frame-Options', 'DENY',
+    'Referrer-Policy', 'no-referrer',
+    // Every answer but the sign-in page is data, never a document.
+    'Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    'Cross-Origin-Resource-Policy', 'same-origin',
+    'Cache-Control', 'no-store',
+    ...(tls ? ['Strict-Transport-Security', 'max-age=31536000'] : []),
+  ];
+}
+
 function securityHeaders(tls: boolean): RequestHandler {
+  const list = securityHeaderList(tls);
   return (_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    // Every answer but the sign-in page (which sets its own) is data, never a document.
-    res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-    res.setHeader('Cache-Control', 'no-store');
-    if (tls) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    for (let i = 0; i < list.length; i += 2) res.setHeader(list[i]!, list[i + 1]!);
     next();
   };
+}
+
+/**
+ * The server's request listener: the short way for plain fulfillment requests (see the top of
+ * this file), express for everything else. `fast: false` sends everything to express (tests).
+ */
+export function createRequestListener(options: AppOptions & { fast?: boolean; onWay?: (way: RequestWay) => void }): RequestListener {
+  const app = createApp(options);
+  const { oauth, fulfillment, log, onWay } = options;
+  if (options.fast === false) {
+    return onWay
+      ? (req, res) => {
+          onWay('express');
+          app(req, res);
+        }
+      : app;
+  }
+  const security = securityHeaderList(options.tls);
+
+  const send = (res: ServerResponse, status: number, body: unknown, wwwAuthenticate?: string): void => {
+    const text = JSON.stringify(body);
+    const headers = [...security];
+    if (wwwAuthenticate !== undefined) headers.push('WWW-Authenticate', wwwAuthenticate);
+    headers.push('Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)));
+    res.writeHead(status, headers);
+    res.end(text);
+  };
+
+  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const auth = await oauth.authenticate(req.headers.authorization);
+    if (!('user' in auth)) return send(res, auth.status, { error: auth.error, error_description: auth.description }, auth.wwwAuthenticate);
+    const body = await readJsonBody(req, FULFILLMENT_BODY_LIMIT_BYTES);
+    // Gone before its body was complete: nobody to answer (express wrote to the closed socket).
+    if (body === undefined) return;
+    if (!body.ok) return send(res, body.status, { error: body.type, error_description: body.message });
+    const parsed = readSmartHomeRequest(body.value);
+    if (!parsed.ok) {
+      return send(res, 400, { error: 'invalid_request', error_description: `not a smart home intent request (${parsed.where})` });
+    }
+    send(res, 200, await fulfillment.handle(parsed.request, auth.user));
+  };
+
+  return (req, res) => {
+    const short = plainFulfillmentRequest(req);
+    onWay?.(short ? 'short' : 'express');
+    if (!short) return void app(req, res);
+    answer(req, res).catch((err: unknown) => {
+      const e = (err ?? {}) as { message?: unknown; stack?: unknown };
+      log.error(`Google Home: POST /smarthome failed: ${String(e.stack ?? e.message ?? err)}`);
+      if (!res.headersSent) send(res, 500, { error: 'internal_error' });
+    });
+  };
+}
+
+export type RequestWay = 'short' | 'express';
+
+/** The content types the short way reads itself; body-parser reads these as UTF-8 JSON too. */
+const PLAIN_JSON = /^application\/json(?:; ?charset=utf-8)?$/i;
+
+/**
+ * A request the short way answers exactly as express would: `POST /smarthome` (this spelling;
+ * express also matches other cases and a trailing slash), a body announced by Content-Length
+ * or Transfer-Encoding, JSON in UTF-8, not compressed.
+ */
+function plainFulfillmentRequest(req: IncomingMessage): boolean {
+  if (req.method !== 'POST') return false;
+  const url = req.url ?? '';
+  if (url !== '/smarthome' && !url.startsWith('/smarthome?')) return false;
+  const headers = req.headers;
+  if (headers['content-encoding'] !== undefined) return false;
+  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return false;
+  const type = headers['content-type'];
+  return type !== undefined && PLAIN_JSON.test(type);
+}
+
+type JsonBody = { ok: true; value: unknown } | { ok: false; status: number; type: string; message: string };
+
+/**
+ * Reads a UTF-8 JSON body as express.json() does: at most `limit` bytes (413 once more is
+ * announced or arrives, answered after the rest has been read off), a leading byte-order mark
+ * dropped, an empty body read as {}, strict JSON (an object or array; anything else is a 400
+ * with JSON.parse's own message). Undefined when the client went away first.
+ */
+function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBody | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = Number(req.headers['content-length']) > limit;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) return resolve({ ok: false, status: 413, type: 'entity.too.large', message: 'request entity too large' });
+      let text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      resolve(parseStrictJson(text));
+    });
+    req.on('close', () => {
+      if (!req.complete) resolve(undefined);
+    });
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** Where the first character JSON does not count as whitespace (space, tab, LF, CR) is. */
+function firstNonWhitespace(text: string): number {
+  let i = 0;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  return i;
+}
+
+/** body-parser's strict JSON: what does not start with { or [ fails with the message JSON.parse gives for that character. */
+function parseStrictJson(text: string): JsonBody {
+  if (text.length === 0) return { ok: true, value: {} };
+  const start = firstNonWhitespace(text);
+  const first = text[start];
+  if (first !== '{' && first !== '[') {
+    // Everything from the offending character on masked, so the message names that character
+    // where JSON.parse would have accepted a number, string or literal.
+    const masked = start < text.length ? text.slice(0, start) + '#'.repeat(text.length - start) : '';
+    const message = jsonParseError(masked) ?? 'strict violation';
+    return { ok: false, status: 400, type: 'entity.parse.failed', message: message.replace(/#+/g, (run) => text.substring(start, start + run.length)) };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { ok: false, status: 400, type: 'entity.parse.failed', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function jsonParseError(text: string): string | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 export interface Listening {
@@ -98,7 +253,7 @@ export interface Listening {
   port: number;
 }
 
-export async function listen(app: Express, options: { port: number; bind: string; tls?: { cert: string; key: string } }): Promise<Listening> {
+export async function listen(app: RequestListener, options: { port: number; bind: string; tls?: { cert: string; key: string } }): Promise<Listening> {
   let server: Server;
   if (options.tls) {
     let cert: Buffer;

@@ -10,7 +10,7 @@ import { AccountStore, type ScryptParams } from './accounts.js';
 import { resolveGoogleConfig } from './config.js';
 import { Fulfillment } from './fulfillment.js';
 import { createHomeGraphApi } from './homegraph-api.js';
-import { close, createApp, listen } from './http-server.js';
+import { close, createRequestListener, listen, type RequestWay } from './http-server.js';
 import { LinkedPeople } from './linked-people.js';
 import { createOAuthModel } from './oauth-model.js';
 import { createOAuth } from './oauth-routes.js';
@@ -42,6 +42,10 @@ export interface GoogleTuning {
   scrypt?: ScryptParams;
   /** Replaces the HomeGraph client (tests). */
   homeGraph?: HomeGraphApi;
+  /** Every request through express, the short way for fulfillment off (tests compare both). */
+  expressOnly?: boolean;
+  /** Told which way each request took (tests). */
+  onRequestWay?: (way: RequestWay) => void;
 }
 
 export interface GoogleHomeOptions {
@@ -120,7 +124,15 @@ export class GoogleHome {
       now,
       secureCookie: config.tls !== undefined || config.publicUrl?.startsWith('https:') === true,
     });
-    const app = createApp({ oauth, fulfillment, log, tls: config.tls !== undefined, trustProxy: config.trustProxy });
+    const app = createRequestListener({
+      oauth,
+      fulfillment,
+      log,
+      tls: config.tls !== undefined,
+      trustProxy: config.trustProxy,
+      fast: tuning.expressOnly !== true,
+      onWay: tuning.onRequestWay,
+    });
     const { server, port } = await listen(app, { port: config.port, bind: config.bind, tls: config.tls });
     this.server = server;
     let checkFailing = false;

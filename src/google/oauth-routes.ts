@@ -42,7 +42,8 @@ export type Authentication = { user: LinkedUser } | { status: number; error: str
 
 export interface OAuth {
   router: Router;
-  authenticate(req: Request): Promise<Authentication>;
+  /** The fulfillment's token check, from the request's Authorization header. */
+  authenticate(authorization: string | undefined): Promise<Authentication>;
 }
 
 export function createOAuth(options: OAuthOptions): OAuth {
@@ -238,8 +239,7 @@ export function createOAuth(options: OAuthOptions): OAuth {
    * the scheme name case-insensitive (RFC 7235), the token looked up in the token store
    * (hashed, its link and person still there) and its expiry checked.
    */
-  const authenticate = async (req: Request): Promise<Authentication> => {
-    const header = req.headers.authorization;
+  const authenticate = async (header: string | undefined): Promise<Authentication> => {
     if (!header) return refused(401, 'unauthorized_request', 'Unauthorized request: no authentication given', 'Bearer realm="Service"');
     const bearer = BEARER.exec(header);
     if (!bearer) return refused(400, 'invalid_request', 'Invalid request: malformed authorization header', 'Bearer realm="Service",error="invalid_request"');
