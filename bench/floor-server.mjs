@@ -1,4 +1,4 @@
-// The Google floor: an express app (the framework the plugin's endpoint uses) whose routes
+// The Google floor: an express app (the framework the plugin's routes are built on) whose routes
 // parse the JSON body and answer a fixed JSON body — what any fulfillment endpoint has to do
 // at least. Run pinned with `taskset -c 0` by bench/google.mjs. Over IPC:
 //   ← {kind:'start', bodies: {<name>: <json>}}  → {kind:'ready', url}; POST /<name> answers bodies[name].
