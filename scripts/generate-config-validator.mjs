@@ -24,6 +24,10 @@ export function generate(schemaFile = fileURLToPath(new URL('config.schema.json'
   const helper = 'require("ajv/dist/runtime/ucs2length").default';
   code = code.split(helper).join('codePointLength');
   if (/require\(|from "ajv/.test(code)) throw new Error('the generated validator needs another ajv runtime helper: add it to scripts/generate-config-validator.mjs');
+  // ASCII only (other characters as \u escapes; they occur only in the schema's strings): V8
+  // keeps a module's source text for the life of the process, and one character outside Latin-1
+  // ("°C" is inside, but "≤" and "→" are not) would store all ~240 KB of it two bytes per character.
+  code = code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return [
     '/* eslint-disable */',
     '// @ts-nocheck',

@@ -38,8 +38,13 @@ const result = validateConfig({ platform: 'VeluxClimate', gateways: [{ name: 'Ho
 if (!result.ok) throw new Error(result.problems.join('; '));
 out.validated = await packages();
 const { createGateway } = await import('./dist/gateway/transports.js');
-await createGateway(result.config.gateways[0], { log: console, storageDir: '/nonexistent' });
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const gateway = await createGateway(result.config.gateways[0], { log: quiet, storageDir: '/nonexistent' });
 out.mqttGateway = await packages();
+await gateway.start(); // connects (refused: nothing listens on port 1) and stops again
+await new Promise((r) => setTimeout(r, 100));
+await gateway.stop();
+out.mqttStarted = await packages();
 await import('./dist/platform.js'); // everything a running block imports besides its transports
 out.platform = await packages();
 port1.close();
@@ -59,6 +64,11 @@ describe('what the plugin loads', () => {
   it('an MQTT gateway loads mqtt, and not the other transports, Google, zod or ajv', () => {
     expect(out.mqttGateway).toContain('mqtt');
     expect(out.mqttGateway!.filter((p) => ['klf-200-api', 'hap-controller', 'ajv', 'zod', 'express', 'actions-on-google', '@googleapis/homegraph'].includes(p))).toEqual([]);
+  });
+
+  it('a started MQTT gateway on a plain mqtt:// URL loads none of mqtt\'s WebSocket and SOCKS transports', () => {
+    expect(out.mqttStarted).toContain('mqtt');
+    expect(out.mqttStarted!.filter((p) => ['ws', 'socks', 'ip-address', 'smart-buffer'].includes(p))).toEqual([]);
   });
 
   it('a running block with an MQTT gateway and Google off loads no zod (the MQTT payloads are checked by hand)', () => {

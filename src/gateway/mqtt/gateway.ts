@@ -7,7 +7,8 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { createConnection } from 'node:net';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import type { Logger } from '../../logger.js';
 import {
   classifyTopic,
@@ -120,7 +121,10 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
       if (key) options.key = readFileSync(key);
       if (rejectUnauthorized !== undefined) options.rejectUnauthorized = rejectUnauthorized;
     }
-    const client = mqtt.connect(this.config.url, options);
+    const tcp = this.config.tls ? undefined : plainTcpBroker(this.config.url);
+    const client = tcp
+      ? new MqttClient(() => createConnection(tcp), { ...options, protocol: 'mqtt', hostname: tcp.host, port: tcp.port })
+      : mqtt.connect(this.config.url, options);
     this.client = client;
     client.on('connect', () => this.onConnect());
     client.on('close', () => this.onClose());
@@ -285,6 +289,30 @@ export class MqttGateway extends EventEmitter<GatewayEvents> implements Gateway 
   private failAllPending(error: 'gateway_offline', message: string): void {
     for (const transaction of [...this.pending.keys()]) this.settle(transaction, { ok: false, error, message: `${this.name}: ${message}` });
   }
+}
+
+/**
+ * Host and port of a plain `mqtt://` (or `tcp://`) broker URL with nothing else in it (no
+ * credentials, path or query), when no SOCKS proxy is set for mqtt.js (`MQTTJS_SOCKS_PROXY`);
+ * otherwise undefined. Such a broker gets a client over a plain TCP socket built here, because
+ * mqtt.connect() loads all its transports on its first call whatever the URL (WebSocket, TLS,
+ * SOCKS: the ws, socks, ip-address and smart-buffer packages, ~1.3 MiB of heap and ~4 MiB RSS
+ * in every child bridge; docs/performance.md §4). Every other URL still goes to mqtt.connect().
+ */
+export function plainTcpBroker(url: string, env: NodeJS.ProcessEnv = process.env): { host: string; port: number } | undefined {
+  if (env.MQTTJS_SOCKS_PROXY) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'mqtt:' && u.protocol !== 'tcp:') return undefined;
+  if (u.username || u.password || u.search || u.hash || (u.pathname !== '' && u.pathname !== '/')) return undefined;
+  // mqtt's defaults: localhost, port 1883; an IPv6 literal without its brackets.
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
+  const port = u.port ? Number(u.port) : 1883;
+  return { host, port };
 }
 
 export function redactUrl(url: string): string {

@@ -9,7 +9,7 @@ import {
   decodeWeather,
   MAX_PAYLOAD_BYTES,
 } from '../../../src/gateway/mqtt/codec.js';
-import { redactUrl } from '../../../src/gateway/mqtt/gateway.js';
+import { plainTcpBroker, redactUrl } from '../../../src/gateway/mqtt/gateway.js';
 
 describe('gateway codec', () => {
   it('decodes a full device list and fills features', () => {
@@ -159,5 +159,21 @@ describe('broker URL in log lines', () => {
     expect(redactUrl('mqtt://user:s3cret@10.0.0.2:1883')).toBe('mqtt://***:***@10.0.0.2:1883');
     expect(redactUrl('mqtts://token@broker.local')).not.toContain('token');
     expect(redactUrl('mqtt://127.0.0.1:1883')).toBe('mqtt://127.0.0.1:1883');
+  });
+});
+
+describe('broker URLs the client connects to over a plain TCP socket of its own', () => {
+  it('takes host and port of a plain mqtt:// or tcp:// URL, with mqtt.js\'s defaults', () => {
+    expect(plainTcpBroker('mqtt://127.0.0.1:1883', {})).toEqual({ host: '127.0.0.1', port: 1883 });
+    expect(plainTcpBroker('mqtt://192.168.1.10:1884/', {})).toEqual({ host: '192.168.1.10', port: 1884 });
+    expect(plainTcpBroker('tcp://broker.local', {})).toEqual({ host: 'broker.local', port: 1883 });
+    expect(plainTcpBroker('mqtt://[::1]:1885', {})).toEqual({ host: '::1', port: 1885 });
+  });
+
+  it('leaves every other URL to mqtt.connect(): TLS, WebSocket, credentials, path or query in the URL, a SOCKS proxy', () => {
+    for (const url of ['mqtts://broker.local:8883', 'ssl://broker.local', 'ws://broker.local:9001', 'wss://broker.local', 'mqtt://user:pw@broker.local', 'mqtt://broker.local?clientId=x', 'mqtt://broker.local/path', 'not a url']) {
+      expect(plainTcpBroker(url, {}), url).toBeUndefined();
+    }
+    expect(plainTcpBroker('mqtt://127.0.0.1:1883', { MQTTJS_SOCKS_PROXY: 'socks5://127.0.0.1:1080' })).toBeUndefined();
   });
 });
