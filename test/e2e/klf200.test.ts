@@ -6,7 +6,7 @@
  * `[klf200 e2e] …`); and a mixed home where an MQTT climate sensor drives a KLF window.
  */
 import hap from '@homebridge/hap-nodejs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedHome } from '../../src/simulator/index.js';
 import type { HomeLayout } from '../../src/simulator/layout.js';
 import { percentToRaw } from '../../src/gateway/klf200/products.js';
@@ -63,6 +63,14 @@ describe('KLF 200 end to end (emulated KLF 200 + Homebridge child process + HAP 
     });
     accessories = session.accessories;
   }, 60_000);
+
+  // The accessories are listed as soon as the KLF 200's product list is read; the gateway goes
+  // online (values readable, writes accepted) a round trip later, after its rain read. Each test
+  // starts from an online gateway, also after a test that froze or rebooted the KLF.
+  beforeEach(async () => {
+    const current = char('Living room window', S.Window, C.CurrentPosition);
+    await until(async () => (await readStatus(current.id)).value !== undefined, 'the KLF 200 online (a value readable)', 30_000);
+  }, 40_000);
 
   afterAll(async () => {
     await session?.close().catch(() => undefined);
