@@ -31,7 +31,7 @@ export class VeluxClimatePlatform implements DynamicPlatformPlugin {
   private google?: () => Promise<GoogleHome>;
   /** Matter publishing, when Homebridge offers it for this bridge and the config does not turn it off. */
   private matter?: MatterPublisher;
-  /** Each gateway's factory: a transport's code (mqtt, klf-200-api, hap-controller) is imported at start-up, and only for the types configured. */
+  /** Each gateway's factory: a transport's code and library are imported at start-up, and only for the types configured (gateway/transports.ts). */
   private gateways: Array<() => Promise<Gateway>> = [];
   /** This block's folder (storage/paths.ts). */
   private storageDir = '';
