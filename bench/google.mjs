@@ -5,8 +5,10 @@
 // parses the body and answers a fixed JSON body (bench/floor-server.mjs), same settings.
 // Both servers are pinned to CPU 0 (`taskset -c 0`); autocannon (this process), the broker and
 // the simulated gateway run on CPU 1. Plugin and floor rounds alternate.
-// Targets: QUERY ≥ 2,000 req/s on one core; EXECUTE p99 ≤ 20 ms; against the floor (issue 18):
-// QUERY ≥ 0.8× its throughput, EXECUTE p99 ≤ 1.5× its p99.
+// Targets, against the floor measured in the same rounds (issue 18): QUERY ≥ 0.8× its throughput,
+// EXECUTE p99 ≤ 1.5× its p99. These decide PASS/MISS. The older absolute figures (QUERY ≥ 2,000
+// req/s on one core, EXECUTE p99 ≤ 20 ms) depend on the machine and its load; they are printed and
+// stored for information only.
 // Besides throughput and latency, each side's server CPU time per request (from /proc, user +
 // system): on a machine shared with other work the throughput ratio swings with the CPU left
 // over, the CPU each request costs much less.
@@ -26,7 +28,8 @@ const ROUNDS = Number(process.env.BENCH_GOOGLE_ROUNDS ?? 3);
 const WARMUP_SECONDS = 2;
 const DEVICES = 101;
 const QUERY_DEVICES = 10;
-const TARGET = { queryPerSecond: 2000, executeP99Ms: 20 };
+const TARGET = { queryThroughputVsFloor: 0.8, executeP99VsFloor: 1.5 };
+const ABSOLUTE = { queryPerSecond: 2000, executeP99Ms: 20 };
 watchdog(process.env.BENCH_BASELINE ? 360_000 : 240_000, 'google');
 
 const pinned = pinSelf(1);
@@ -190,15 +193,27 @@ try {
     broker: broker.name,
     ...out,
     target: TARGET,
+    absolute: ABSOLUTE,
   };
+  const q = result.QUERY;
+  const e = result.EXECUTE;
   result.pass = {
-    queryThroughput: result.QUERY.plugin.requestsPerSecond >= TARGET.queryPerSecond && result.QUERY.plugin.failures === 0,
-    executeP99: result.EXECUTE.plugin.latencyMs.p99 <= TARGET.executeP99Ms && result.EXECUTE.plugin.failures === 0,
+    queryVsFloor: q.ratio.throughput >= TARGET.queryThroughputVsFloor && q.plugin.failures === 0,
+    executeP99VsFloor: e.ratio.p99Latency <= TARGET.executeP99VsFloor && e.plugin.failures === 0,
+  };
+  result.absolutePass = {
+    queryThroughput: q.plugin.requestsPerSecond >= ABSOLUTE.queryPerSecond && q.plugin.failures === 0,
+    executeP99: e.plugin.latencyMs.p99 <= ABSOLUTE.executeP99Ms && e.plugin.failures === 0,
   };
   const file = writeResult('google', result);
+  const verdict = (ok) => (ok ? 'PASS' : 'MISS');
   console.log(
-    `google: QUERY ${result.QUERY.plugin.requestsPerSecond} req/s (target ≥ ${TARGET.queryPerSecond}) ${result.pass.queryThroughput ? 'PASS' : 'MISS'}; ` +
-      `EXECUTE p99 ${round(result.EXECUTE.plugin.latencyMs.p99)} ms (target ≤ ${TARGET.executeP99Ms}) ${result.pass.executeP99 ? 'PASS' : 'MISS'} → ${file}`,
+    `google: QUERY ${q.ratio.throughput}× the floor's req/s (target ≥ ${TARGET.queryThroughputVsFloor}×) ${verdict(result.pass.queryVsFloor)}; ` +
+      `EXECUTE p99 ${e.ratio.p99Latency}× the floor's (target ≤ ${TARGET.executeP99VsFloor}×) ${verdict(result.pass.executeP99VsFloor)} → ${file}`,
+  );
+  console.log(
+    `google, absolute (this machine, for information): QUERY ${q.plugin.requestsPerSecond} req/s (was ≥ ${ABSOLUTE.queryPerSecond}), ` +
+      `EXECUTE p99 ${round(e.plugin.latencyMs.p99)} ms (was ≤ ${ABSOLUTE.executeP99Ms})`,
   );
 } finally {
   server.child.send({ kind: 'stop' });
