@@ -3,19 +3,13 @@
  * "MQTT" or "base topic" in them (code or comment) is a sign that a transport's idea leaked upwards.
  * Transports live in src/gateway/<type>/ and the simulators in src/simulator/; those may say it.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT as ROOT, repoFiles as files } from '../helpers/repo-files.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NEUTRAL = ['src/home', 'src/homekit', 'src/google', 'src/climate', 'src/matter', 'src/platform.ts'];
 const TRANSPORT_WORDS = /\bmqtt\b|base[ -]?topic/gi;
-
-function files(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).flatMap((name) => files(join(path, name)));
-}
 
 export function transportWords(text: string): string[] {
   return text.match(TRANSPORT_WORDS) ?? [];

@@ -3,12 +3,12 @@
  * outside the repository (such as a `shared` folder beside it, where a development workspace once
  * kept Google's schemas). .ci/run also runs the Google tests from a bare clone in a temporary folder.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT as ROOT, repoFiles } from '../helpers/repo-files.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCANNED = ['src', 'test', 'bench', '.ci', 'package.json', 'vitest.config.ts', 'eslint.config.js', 'tsconfig.json', 'tsconfig.build.json'];
 const SKIPPED = new Set(['node_modules', 'results', 'fixtures']);
 /** The folder beside the repository, spelled in parts so this guard does not name it itself. */
@@ -18,10 +18,7 @@ const WORKSPACE = ['', 'work', 'shared'].join('/');
 const SCHEMA_DIR_VARIABLE = ['GOOGLE', 'SMART', 'HOME', 'SCHEMA', 'DIR'].join('_');
 const OUTSIDE = [/\.\.\/(?:\.\.\/)*shared\b/, /\/work\/shared\b/, /\/work\/(?:wt|main)\b/, new RegExp(SCHEMA_DIR_VARIABLE)];
 
-function files(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).flatMap((name) => (SKIPPED.has(name) ? [] : files(join(path, name))));
-}
+const files = (path: string): string[] => repoFiles(path, SKIPPED);
 
 export function outsideReferences(text: string): string[] {
   return OUTSIDE.flatMap((re) => text.match(new RegExp(re.source, 'g')) ?? []);
